@@ -1,0 +1,1 @@
+"""Webhook receiver for Bettermode (formerly Tribe): verify, deduplicate, fan out to SNS by noun."""

@@ -1,0 +1,38 @@
+"""boto3 clients: created on first use, once per container, and shared by every invocation.
+
+Timeouts and retries are bounded so that the whole request stays well inside the function timeout
+(and API Gateway's 30 s), leaving time to release a claim when a call fails.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+_lock = threading.Lock()
+_clients: dict[str, Any] = {}
+
+
+def client(service: str) -> Any:
+    """The shared client for `service` ("dynamodb", "sns", ...)."""
+    found = _clients.get(service)
+    if found is not None:
+        return found
+    with _lock:  # boto3's default session is not safe to create clients from concurrently
+        if service not in _clients:
+            import boto3
+            from botocore.config import Config
+
+            config = Config(
+                connect_timeout=2,
+                read_timeout=3,
+                retries={"mode": "standard", "total_max_attempts": 3},
+            )
+            _clients[service] = boto3.session.Session().client(service, config=config)
+        return _clients[service]
+
+
+def reset() -> None:
+    """Forget every client (tests that switch emulated accounts or endpoints call this)."""
+    with _lock:
+        _clients.clear()

@@ -1,0 +1,96 @@
+"""Claims on event ids in DynamoDB, through Powertools Idempotency: the only code that talks to DynamoDB.
+
+Powertools gives exactly the semantics a webhook receiver needs, with one conditional write per
+state change:
+- first delivery: a conditional put claims the key (INPROGRESS, with a lease taken from the Lambda
+  context's remaining time); the function runs; the record is marked COMPLETED;
+- redelivery of a completed key: the failed conditional put returns the old item
+  (ReturnValuesOnConditionCheckFailure), so it costs one call and publishes nothing;
+- a concurrent delivery of an in-progress key: IdempotencyAlreadyInProgressError;
+- the function raises (publishing failed): the claim is deleted, so a retry can publish;
+- the function died mid-way: once the lease has passed, the next delivery can take the claim.
+The key prefix is fixed (not the function's name), so renaming the function keeps its records.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from handler.aws_clients import client
+from handler.config import Settings
+from handler.errors import InProgress
+
+KEY_PREFIX = "webhook"  # item ids are "webhook#<md5 of the namespaced key>"
+
+_lock = threading.Lock()
+_store: dict[str, Any] = {}
+
+
+def claim_key(source: str, dedupe_key: str) -> str:
+    """The idempotency key of an event: namespaced by source, so providers never collide."""
+    return f"{source}:{dedupe_key}"
+
+
+def idempotency(settings: Settings) -> tuple[Any, Any]:
+    """(persistence layer, config) for this container, created on first use."""
+    table = settings.require_table()
+    with _lock:
+        if _store.get("table") != table:
+            from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+
+            _store["table"] = table
+            _store["layer"] = DynamoDBPersistenceLayer(table_name=table, boto3_client=client("dynamodb"))
+            _store["config"] = IdempotencyConfig(
+                event_key_jmespath="key",
+                expires_after_seconds=settings.dedupe_ttl_seconds,
+                use_local_cache=False,  # containers do not share a cache; DynamoDB is the truth
+                raise_on_no_idempotency_key=True,
+                response_hook=_mark_duplicate,
+            )
+        return _store["layer"], _store["config"]
+
+
+def _mark_duplicate(response: Any, _record: Any) -> Any:
+    """Powertools calls this only when it returns a stored result: the event was published before."""
+    return {**(response or {}), "duplicate": True}
+
+
+def reset() -> None:
+    """Forget the persistence layer (tests that switch tables call this)."""
+    with _lock:
+        _store.clear()
+
+
+class ClaimFailed(Exception):
+    """DynamoDB could not record a claim, its completion or its release."""
+
+
+def run_once(settings: Settings, key: str, lambda_context: Any, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run `action` at most once per `key` and return its result, or the stored one (with `duplicate`).
+
+    Raises InProgress while another delivery holds the claim, ClaimFailed when DynamoDB fails, and
+    re-raises whatever `action` raised once its claim is released.
+    """
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyInconsistentStateError,
+        IdempotencyPersistenceLayerError,
+    )
+
+    layer, config = idempotency(settings)
+    if lambda_context is not None:
+        config.register_lambda_context(lambda_context)  # the lease ends when this invocation would time out
+
+    def claimed(claim: dict[str, str]) -> dict[str, Any]:
+        return action()
+
+    once = idempotent_function(data_keyword_argument="claim", persistence_store=layer, config=config, key_prefix=KEY_PREFIX)
+    try:
+        return once(claimed)(claim={"key": key})
+    except IdempotencyAlreadyInProgressError:
+        raise InProgress("another delivery of this event is being processed; retry later") from None
+    except (IdempotencyPersistenceLayerError, IdempotencyInconsistentStateError) as error:
+        raise ClaimFailed(str(error)) from error

@@ -1,0 +1,88 @@
+"""Configuration, read once per container from the environment that template.yaml sets."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from handler.errors import Unavailable
+
+MINUTE = 60
+DAY = 24 * 60 * MINUTE
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the receiver reads from its environment, validated once."""
+
+    table_name: str | None
+    topic_arns: Mapping[str, str]
+    catch_all_topic_arn: str | None
+    signing_secrets: tuple[str, ...]
+    signing_secret_arn: str | None
+    secret_cache_seconds: int
+    replay_window_seconds: int
+    future_skew_seconds: int
+    dedupe_ttl_seconds: int
+    max_body_bytes: int
+
+    def require_table(self) -> str:
+        """The dedupe table's name, or a 503 when the stack forgot to set it."""
+        if not self.table_name:
+            raise Unavailable("the receiver is not configured (TABLE_NAME)")
+        return self.table_name
+
+    def topic_for(self, noun: str) -> str:
+        """The noun's own topic where the stack has one, else the catch-all, so no noun is dropped."""
+        arn = self.topic_arns.get(noun) or self.catch_all_topic_arn
+        if not arn:
+            raise Unavailable("the receiver is not configured (CATCH_ALL_TOPIC_ARN)")
+        return arn
+
+
+def split_list(value: str | None) -> tuple[str, ...]:
+    """A comma-separated value as a tuple, blanks dropped: `"a, b,,"` -> `("a", "b")`."""
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise Unavailable(f"the receiver is not configured ({name} must be an integer)") from None
+    if value < 0:
+        raise Unavailable(f"the receiver is not configured ({name} must not be negative)")
+    return value
+
+
+def from_env(env: Mapping[str, str]) -> Settings:
+    """Build Settings from an environment mapping (pure, so tests can pass any mapping).
+
+    Topic ARNs are `TOPIC_ARN_PREFIX + noun` for each noun in `TOPIC_NOUNS`: the template names each
+    topic that way, so the list of nouns lives in one template parameter.
+    """
+    prefix = env.get("TOPIC_ARN_PREFIX", "")
+    nouns = split_list(env.get("TOPIC_NOUNS"))
+    return Settings(
+        table_name=env.get("TABLE_NAME") or None,
+        topic_arns={noun: prefix + noun for noun in nouns} if prefix else {},
+        catch_all_topic_arn=env.get("CATCH_ALL_TOPIC_ARN") or None,
+        signing_secrets=split_list(env.get("SIGNING_SECRET")),
+        signing_secret_arn=env.get("SIGNING_SECRET_ARN") or None,
+        secret_cache_seconds=_int(env, "SECRET_CACHE_SECONDS", 5 * MINUTE),
+        replay_window_seconds=_int(env, "REPLAY_WINDOW_SECONDS", 15 * MINUTE),
+        future_skew_seconds=_int(env, "FUTURE_SKEW_SECONDS", MINUTE),
+        dedupe_ttl_seconds=_int(env, "DEDUPE_TTL_DAYS", 7) * DAY,
+        max_body_bytes=_int(env, "MAX_BODY_BYTES", 256 * 1024 - 8 * 1024),
+    )
+
+
+@functools.cache
+def settings() -> Settings:
+    """The container's Settings, read on first use (tests call `settings.cache_clear()`)."""
+    return from_env(os.environ)

@@ -1,0 +1,65 @@
+"""The values that flow through a request: Request -> (Reply | Publish) -> Receipt.
+
+Providers turn a Request into a Reply (answer only) or a Publish (an Event to fan out, then a
+reply); the pipeline never needs to know which provider an Event came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """An HTTP request as a provider sees it: lower-cased headers and the body's raw bytes."""
+
+    headers: Mapping[str, str]
+    body: bytes
+    path_parameters: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One community event to publish exactly once.
+
+    `dedupe_key` is unique per event within its source; the claim namespaces it by `source`, so two
+    providers can never collide. `attributes` are the provider's extra SNS filter attributes.
+    """
+
+    source: str
+    dedupe_key: str
+    event_id: str
+    name: str
+    noun: str
+    verb: str | None
+    body: bytes
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Answer with this JSON body (HTTP 200); nothing is published."""
+
+    body: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Publish:
+    """Publish `event` exactly once, then answer with `reply` (HTTP 200)."""
+
+    event: Event
+    reply: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What the pipeline did with an Event: published now, or already published before."""
+
+    topic_arn: str
+    message_id: str
+    duplicate: bool
+
+
+Delivery = Reply | Publish

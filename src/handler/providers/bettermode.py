@@ -1,0 +1,128 @@
+"""Bettermode (formerly Tribe): signed requests, a URL challenge, and typed request kinds.
+
+Every request is signed, TEST included. Headers come in two families, the current
+`x-bettermode-*` and the older `x-tribe-*`; official apps still in service send only one of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handler.config import Settings
+from handler.delivery import Delivery, Event, Publish, Reply, Request
+from handler.errors import BadRequest, Unauthorized
+from handler.providers.json_body import json_object, optional_object, optional_text, required_text
+from handler.signing import check_timestamp, signature_matches
+from handler.signing_keys import active_secrets
+
+SOURCE = "bettermode"
+
+# (signature header, timestamp header), the current family first: it wins when both are present.
+HEADER_FAMILIES = (
+    ("x-bettermode-signature", "x-bettermode-request-timestamp"),
+    ("x-tribe-signature", "x-tribe-request-timestamp"),
+)
+
+APP_LIFECYCLE = {"APP_INSTALLED": "INSTALLED", "APP_UNINSTALLED": "UNINSTALLED"}
+APP_NOUN = "APP_INSTALLATION"
+
+# Request types answered without publishing, with the `data` each expects back.
+REPLY_DATA: dict[str, Any] = {
+    "INTERACTION": {"interactions": []},
+    "SHORTCUTS_STATES": [],
+    "FEDERATED_SEARCH": [],
+}
+
+
+def authenticate(request: Request, settings: Settings, now_ms: int) -> None:
+    """Unauthorized unless the request carries a fresh timestamp and a matching signature."""
+    for signature_header, timestamp_header in HEADER_FAMILIES:
+        if signature_header in request.headers:
+            signature = request.headers[signature_header]
+            timestamp = request.headers.get(timestamp_header, "")
+            break
+    else:
+        raise Unauthorized("the request is not signed (no X-Bettermode-Signature or X-Tribe-Signature header)")
+    if not timestamp:
+        raise Unauthorized(f"the request has no {timestamp_header} header")
+    check_timestamp(timestamp, now_ms, settings.replay_window_seconds, settings.future_skew_seconds)
+    if not signature_matches(active_secrets(settings), timestamp, request.body, signature):
+        raise Unauthorized("the signature does not match the body")
+
+
+def parse(request: Request) -> Delivery:
+    """The body as a challenge reply, an event to publish, or a reply-only request."""
+    document = json_object(request.body)
+    kind = required_text(document, "type", "body")
+    if kind == "TEST":
+        return Reply(challenge_reply(document))
+    if kind == "SUBSCRIPTION":
+        return Publish(subscription_event(document, request.body), {"type": kind, "status": "SUCCEEDED"})
+    if kind in APP_LIFECYCLE:
+        return Publish(app_event(document, kind, request.body), {"type": kind, "status": "SUCCEEDED"})
+    reply: dict[str, Any] = {"type": kind, "status": "SUCCEEDED"}
+    if kind in REPLY_DATA:
+        reply["data"] = REPLY_DATA[kind]
+    return Reply(reply)
+
+
+def challenge_reply(document: dict[str, Any]) -> dict[str, Any]:
+    """The answer that proves to Bettermode that this URL is ours: the same challenge back."""
+    data = optional_object(document, "data")
+    if "challenge" not in data:
+        raise BadRequest("data.challenge is required for a TEST request")
+    return {"type": "TEST", "status": "SUCCEEDED", "data": {"challenge": data["challenge"]}}
+
+
+def subscription_event(document: dict[str, Any], body: bytes) -> Event:
+    """A community event: `data.id` is unique per event instance and is the dedupe key."""
+    data = document.get("data")
+    if not isinstance(data, dict):
+        raise BadRequest("data is required for a SUBSCRIPTION request and must be an object")
+    event_id = required_text(data, "id", "data")
+    noun = required_text(data, "noun", "data").upper()
+    verb = optional_text(data.get("verb"))
+    name = optional_text(data.get("name")) or (f"{noun}.{verb}" if verb else noun)
+    target = optional_object(data, "target")
+    return Event(
+        source=SOURCE,
+        dedupe_key=event_id,
+        event_id=event_id,
+        name=name.lower(),
+        noun=noun,
+        verb=verb.upper() if verb else None,
+        body=body,
+        attributes=_filter_attributes(
+            network_id=optional_text(document.get("networkId")) or optional_text(target.get("networkId")),
+            space_id=optional_text(optional_object(data, "object").get("spaceId"))
+            or optional_text(target.get("spaceId")),
+            actor_id=optional_text(optional_object(data, "actor").get("id")),
+        ),
+    )
+
+
+def app_event(document: dict[str, Any], kind: str, body: bytes) -> Event:
+    """An app (un)installation. Both carry the installation's id, so the key includes the type:
+    an uninstall must never be taken for a redelivered install."""
+    data = document.get("data")
+    if not isinstance(data, dict):
+        raise BadRequest(f"data is required for an {kind} request and must be an object")
+    installation_id = required_text(data, "id", "data")
+    verb = APP_LIFECYCLE[kind]
+    return Event(
+        source=SOURCE,
+        dedupe_key=f"{kind}:{installation_id}",
+        event_id=f"{kind}:{installation_id}",
+        name=f"{APP_NOUN}.{verb}".lower(),
+        noun=APP_NOUN,
+        verb=verb,
+        body=body,
+        attributes=_filter_attributes(
+            network_id=optional_text(document.get("networkId")) or optional_text(data.get("networkId")),
+            app_id=optional_text(data.get("appId")),
+        ),
+    )
+
+
+def _filter_attributes(**values: str | None) -> dict[str, str]:
+    return {name: value for name, value in values.items() if value}

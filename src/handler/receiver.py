@@ -1,0 +1,55 @@
+"""One webhook request, whatever its provider: authenticate -> parse -> deliver -> answer."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from handler import config, pipeline
+from handler.delivery import Publish, Request
+from handler.errors import BadRequest, PayloadTooLarge, WebhookError
+from handler.providers import Provider
+from handler.responses import Answer, failure, ok
+
+
+def http_request(event: Mapping[str, Any]) -> Request:
+    """The request of an API Gateway HTTP API (payload 2.0) event, with the body's raw bytes.
+
+    The signature covers the bytes as sent, so the body is base64-decoded when API Gateway says so
+    and otherwise encoded back to the UTF-8 it arrived as; it is never re-serialised.
+    """
+    headers = {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
+    raw = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        try:
+            body = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequest("the body is marked base64-encoded but is not valid base64") from None
+    else:
+        body = raw.encode("utf-8", "surrogatepass")
+    return Request(headers=headers, body=body, path_parameters=dict(event.get("pathParameters") or {}))
+
+
+def receive(provider: Provider, event: Mapping[str, Any], lambda_context: Any) -> Answer:
+    """Answer one request; every failure becomes a JSON error with its status, never an exception."""
+    log: dict[str, Any] = {"source": provider.SOURCE}
+    try:
+        settings = config.settings()
+        request = http_request(event)
+        if len(request.body) > settings.max_body_bytes:
+            raise PayloadTooLarge(f"the body is larger than {settings.max_body_bytes} bytes")
+        provider.authenticate(request, settings, time.time_ns() // 1_000_000)
+        delivery = provider.parse(request)
+        if not isinstance(delivery, Publish):
+            return ok(delivery.body, outcome="replied", request_type=delivery.body.get("type"), **log)
+        event_fields = delivery.event
+        log.update(event_id=event_fields.event_id, event_name=event_fields.name, noun=event_fields.noun)
+        receipt = pipeline.deliver(delivery.event, settings, lambda_context)
+        outcome = "duplicate" if receipt.duplicate else "published"
+        return ok(delivery.reply, outcome=outcome, topic_arn=receipt.topic_arn, message_id=receipt.message_id, **log)
+    except WebhookError as error:
+        outcome = "rejected" if error.status < 500 and error.status != 409 else "failed"
+        return failure(error, outcome=outcome, reason=error.code, detail=error.message, **log)
