@@ -1,0 +1,128 @@
+"""The stack's resources, created from template.yaml in an emulated AWS (moto), plus subscriber queues.
+
+Works against whatever endpoint the given boto3 session reaches: moto in-process (`mock_aws`) for
+tests and the demo, or the moto server over HTTP for the local endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from devkit.template import Template
+
+FUNCTION_TYPE = "AWS::Serverless::Function"
+ClientFactory = Callable[[str], Any]
+
+
+@dataclass
+class Message:
+    """A message as a subscriber queue received it (raw delivery: body and attributes as published)."""
+
+    body: str
+    attributes: dict[str, str]
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class EmulatedStack:
+    """What a local run needs: the function's environment and where its messages can be read."""
+
+    template: Template
+    function: str
+    environment: dict[str, str]
+    table_name: str
+    topics: dict[str, str]  # topic logical id -> ARN
+    queues: dict[str, str] = field(default_factory=dict)  # topic logical id -> subscriber queue URL
+
+    def topic_logical_id(self, arn: str) -> str:
+        return next(logical for logical, topic_arn in self.topics.items() if topic_arn == arn)
+
+
+def _name(template: Template, logical: str, explicit: Any) -> str:
+    if explicit:
+        return str(template.resolve(explicit))
+    return f"{template.stack_name}-{logical}-{secrets.token_hex(4).upper()}"
+
+
+def webhook_function(template: Template) -> str:
+    """The logical id of the receiver's function (the template's only function)."""
+    functions = list(template.of_type(FUNCTION_TYPE))
+    if len(functions) != 1:
+        raise ValueError(f"expected one {FUNCTION_TYPE} in the template, found {functions}")
+    return functions[0]
+
+
+def create_stack(template: Template, client: ClientFactory, signing_secret: str) -> EmulatedStack:
+    """Create the template's table, topics and secret, and a raw-delivery SQS subscriber per topic."""
+    dynamodb, sns, sqs, secretsmanager = (client(name) for name in ("dynamodb", "sns", "sqs", "secretsmanager"))
+    tables = template.of_type("AWS::DynamoDB::Table")
+    for logical, resource in tables.items():
+        props = template.resolve(resource["Properties"])
+        name = _name(template, logical, props.get("TableName"))
+        created = dynamodb.create_table(
+            TableName=name,
+            KeySchema=props["KeySchema"],
+            AttributeDefinitions=props["AttributeDefinitions"],
+            BillingMode=props.get("BillingMode", "PAY_PER_REQUEST"),
+        )
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl:
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        template.physical[logical] = {"Ref": name, "Arn": created["TableDescription"]["TableArn"]}
+    for logical, resource in template.of_type("AWS::SNS::Topic").items():
+        props = resource.get("Properties") or {}
+        name = _name(template, logical, props.get("TopicName"))
+        arn = sns.create_topic(Name=name)["TopicArn"]
+        template.physical[logical] = {"Ref": arn, "TopicArn": arn, "TopicName": name}
+    for logical in template.of_type("AWS::SecretsManager::Secret"):
+        arn = secretsmanager.create_secret(Name=f"{template.stack_name}-{logical}", SecretString=signing_secret)["ARN"]
+        template.physical[logical] = {"Ref": arn, "Id": arn}
+    function = webhook_function(template)
+    template.physical.setdefault(function, {"Ref": f"{template.stack_name}-{function}"})
+    stack = EmulatedStack(
+        template=template,
+        function=function,
+        environment=template.environment(function),
+        table_name=template.physical[next(iter(tables))]["Ref"],
+        topics={logical: template.physical[logical]["Ref"] for logical in template.of_type("AWS::SNS::Topic")},
+    )
+    for logical, arn in stack.topics.items():
+        stack.queues[logical] = subscribe_queue(sns, sqs, arn, f"{template.physical[logical]['TopicName']}-subscriber")
+    return stack
+
+
+def subscribe_queue(sns: Any, sqs: Any, topic_arn: str, queue_name: str, **subscription: str) -> str:
+    """A new SQS queue subscribed to the topic with raw delivery (and any other subscription attributes)."""
+    url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(
+        TopicArn=topic_arn,
+        Protocol="sqs",
+        Endpoint=queue_arn,
+        Attributes={"RawMessageDelivery": "true", **subscription},
+    )
+    return url
+
+
+def drain(sqs: Any, queue_url: str) -> list[Message]:
+    """Every message waiting in the queue, removed from it."""
+    messages: list[Message] = []
+    while True:
+        batch = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], WaitTimeSeconds=0
+        ).get("Messages", [])
+        if not batch:
+            return messages
+        for message in batch:
+            attributes = {name: value.get("StringValue", "") for name, value in message.get("MessageAttributes", {}).items()}
+            messages.append(Message(message["Body"], attributes))
+        sqs.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)],
+        )

@@ -1,0 +1,206 @@
+"""Read template.yaml offline: short tags, Fn::ForEach, Conditions and the intrinsics the stack uses.
+
+Local runs and tests build their resources from the template through this module, so that what
+runs locally and what is deployed cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+NO_VALUE = object()  # AWS::NoValue: the property is left out
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that reads CloudFormation's short tags (`!Ref X`) as their long form."""
+
+
+def _short_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if suffix in ("Ref", "Condition"):
+        return {suffix: value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+_Loader.add_multi_constructor("!", _short_tag)
+
+
+def load_yaml(path: Path = TEMPLATE) -> dict[str, Any]:
+    """The template as plain data, short tags in long form."""
+    with path.open(encoding="utf-8") as handle:
+        return yaml.load(handle, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _bind(node: Any, name: str, item: str) -> Any:
+    """Substitute a loop variable into keys and strings (`${X}` as is, `&{X}` alphanumeric only)."""
+    if isinstance(node, str):
+        return node.replace("${" + name + "}", item).replace("&{" + name + "}", re.sub(r"[^A-Za-z0-9]", "", item))
+    if isinstance(node, list):
+        return [_bind(value, name, item) for value in node]
+    if isinstance(node, dict):
+        if node == {"Ref": name}:
+            return item
+        return {_bind(key, name, item): _bind(value, name, item) for key, value in node.items()}
+    return node
+
+
+@dataclass
+class Template:
+    """A template with its parameters, loops unrolled and false-condition resources dropped."""
+
+    document: dict[str, Any]
+    parameters: dict[str, Any]
+    stack_name: str = "webhooks-local"
+    region: str = "us-east-1"
+    account: str = "123456789012"
+    physical: dict[str, dict[str, str]] = field(default_factory=dict)  # logical id -> {"Ref": .., attr: ..}
+
+    @classmethod
+    def load(cls, path: Path = TEMPLATE, overrides: Mapping[str, str] | None = None, **kwargs: Any) -> Template:
+        document = load_yaml(path)
+        declared = document.get("Parameters") or {}
+        values: dict[str, Any] = {}
+        for name, spec in declared.items():
+            raw = (overrides or {}).get(name, spec.get("Default"))
+            if raw is None:
+                continue
+            if spec.get("Type") == "CommaDelimitedList" and not isinstance(raw, list):
+                raw = [part.strip() for part in _text(raw).split(",") if part.strip()]
+            values[name] = raw if isinstance(raw, list) else _text(raw)
+        template = cls(document=document, parameters=values, **kwargs)
+        template.document = template._expand(document)
+        return template
+
+    # ----- structure -------------------------------------------------------------------------
+    def _expand(self, node: Any) -> Any:
+        if isinstance(node, list):
+            return [self._expand(value) for value in node]
+        if not isinstance(node, dict):
+            return node
+        expanded: dict[str, Any] = {}
+        for key, value in node.items():
+            if isinstance(key, str) and key.startswith("Fn::ForEach::"):
+                name, collection, body = value
+                for item in self.resolve(collection):
+                    expanded.update(self._expand(_bind(copy.deepcopy(body), name, _text(item))))
+            else:
+                expanded[key] = self._expand(value)
+        return expanded
+
+    def condition(self, name: str) -> bool:
+        return bool(self.resolve(self.document["Conditions"][name]))
+
+    @property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        """Resources whose Condition holds."""
+        return {
+            logical: resource
+            for logical, resource in self.document["Resources"].items()
+            if "Condition" not in resource or self.condition(resource["Condition"])
+        }
+
+    def of_type(self, kind: str) -> dict[str, dict[str, Any]]:
+        return {logical: resource for logical, resource in self.resources.items() if resource["Type"] == kind}
+
+    def function(self, logical: str) -> dict[str, Any]:
+        """A function's properties with Globals.Function merged in (the function's own win)."""
+        merged = dict((self.document.get("Globals") or {}).get("Function") or {})
+        merged.update(self.resources[logical]["Properties"])
+        return merged
+
+    def environment(self, logical: str) -> dict[str, str]:
+        """A function's environment variables, resolved against the physical resources."""
+        variables = ((self.function(logical).get("Environment") or {}).get("Variables")) or {}
+        resolved = {name: self.resolve(value) for name, value in variables.items()}
+        return {name: _text(value) for name, value in resolved.items() if value is not NO_VALUE}
+
+    # ----- intrinsics ------------------------------------------------------------------------
+    def pseudo(self, name: str) -> str | None:
+        return {
+            "AWS::StackName": self.stack_name,
+            "AWS::Region": self.region,
+            "AWS::AccountId": self.account,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        }.get(name)
+
+    def ref(self, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name in self.parameters:
+            return self.parameters[name]
+        if (value := self.pseudo(name)) is not None:
+            return value
+        if name in self.physical:
+            return self.physical[name]["Ref"]
+        raise KeyError(f"cannot resolve Ref {name} (not a parameter with a default or a created resource)")
+
+    def resolve(self, node: Any) -> Any:
+        """The value of an intrinsic expression (or plain data)."""
+        if isinstance(node, list):
+            return [value for value in (self.resolve(item) for item in node) if value is not NO_VALUE]
+        if not isinstance(node, dict):
+            return node
+        if len(node) != 1:
+            return {key: value for key, value in ((k, self.resolve(v)) for k, v in node.items()) if value is not NO_VALUE}
+        (key, arg), = node.items()
+        if key == "Ref":
+            return self.ref(arg)
+        if key == "Condition":
+            return self.condition(arg)
+        if key == "Fn::GetAtt":
+            logical, attribute = (self.resolve(part) for part in arg)
+            return self.physical[logical][attribute]
+        if key == "Fn::Sub":
+            text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1]))
+
+            def substitute(match: re.Match[str]) -> str:
+                name = match.group(1)
+                if name in extra:
+                    return _text(extra[name])
+                if "." in name:
+                    logical, attribute = name.split(".", 1)
+                    return self.physical[logical][attribute]
+                value = self.ref(name)
+                return ",".join(value) if isinstance(value, list) else _text(value)
+
+            return re.sub(r"\$\{([^!}][^}]*)\}", substitute, text)
+        if key == "Fn::Join":
+            return arg[0].join(_text(value) for value in self.resolve(arg[1]))
+        if key == "Fn::Split":
+            return self.resolve(arg[1]).split(arg[0])
+        if key == "Fn::Select":
+            return self.resolve(arg[1])[int(self.resolve(arg[0]))]
+        if key == "Fn::If":
+            return self.resolve(arg[1] if self.condition(arg[0]) else arg[2])
+        if key == "Fn::Equals":
+            return _text(self.resolve(arg[0])) == _text(self.resolve(arg[1]))
+        if key == "Fn::Not":
+            return not self.resolve(arg[0])
+        if key == "Fn::And":
+            return all(self.resolve(value) for value in arg)
+        if key == "Fn::Or":
+            return any(self.resolve(value) for value in arg)
+        return {key: self.resolve(arg)}

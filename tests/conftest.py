@@ -1,0 +1,107 @@
+"""Shared fixtures: the stack emulated in moto from template.yaml, and a signed-webhook client."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from devkit.events import HttpResponse, LambdaContext, http_api_event, signed_headers
+from devkit.stack import EmulatedStack, Message, create_stack, drain
+from devkit.template import Template
+from handler import aws_clients, claims, config
+
+SECRET = "test-signing-secret-0123456789"
+REGION = "us-east-1"
+SAMPLES = Path(__file__).resolve().parent.parent / "events" / "payloads" / "bettermode"
+
+
+def reset_handler_state() -> None:
+    """What a fresh Lambda container would have: no settings, clients, claims store or cached secret."""
+    from aws_lambda_powertools.utilities import parameters
+
+    config.settings.cache_clear()
+    aws_clients.reset()
+    claims.reset()
+    parameters.clear_caches()
+
+
+def sample(name: str) -> dict[str, Any]:
+    return json.loads((SAMPLES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def raw(document: Any) -> bytes:
+    return json.dumps(document, indent=2).encode("utf-8")
+
+
+class Receiver:
+    """Calls `handler.app.lambda_handler` the way API Gateway does, and reads what subscribers got."""
+
+    def __init__(self, stack: EmulatedStack) -> None:
+        self.stack = stack
+        self.sqs = boto3.client("sqs", region_name=REGION)
+        self.dynamodb = boto3.client("dynamodb", region_name=REGION)
+
+    def invoke(self, event: dict[str, Any], context: Any = None) -> HttpResponse:
+        from handler.app import lambda_handler
+
+        return HttpResponse.from_result(lambda_handler(event, context or LambdaContext()))
+
+    def post(
+        self,
+        body: bytes,
+        *,
+        secret: str = SECRET,
+        timestamp_ms: int | None = None,
+        family: str = "bettermode",
+        headers: dict[str, str] | None = None,
+        base64_body: bool = False,
+        context: Any = None,
+    ) -> HttpResponse:
+        sent = signed_headers(secret, body, timestamp_ms, family) if headers is None else headers
+        return self.invoke(http_api_event(body, sent, base64_body=base64_body), context)
+
+    def received(self) -> dict[str, list[Message]]:
+        """Messages per topic logical id since the last call (topics that got none are left out)."""
+        got = {logical: drain(self.sqs, url) for logical, url in self.stack.queues.items()}
+        return {logical: messages for logical, messages in got.items() if messages}
+
+    def items(self) -> list[dict[str, Any]]:
+        return self.dynamodb.scan(TableName=self.stack.table_name)["Items"]
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "SIGNING_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    with mock_aws():
+        reset_handler_state()
+        yield
+    reset_handler_state()
+
+
+@pytest.fixture
+def stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> EmulatedStack:
+    """The template's resources in moto; the function's environment set as the template sets it.
+
+    The signing secret is read from the emulated Secrets Manager, as deployed.
+    """
+    template = Template.load()
+    emulated = create_stack(template, lambda service: boto3.client(service, region_name=REGION), SECRET)
+    for name, value in emulated.environment.items():
+        monkeypatch.setenv(name, value)
+    return emulated
+
+
+@pytest.fixture
+def receiver(stack: EmulatedStack) -> Receiver:
+    return Receiver(stack)
