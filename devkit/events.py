@@ -26,7 +26,9 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def signed_headers(secret: str, body: bytes, timestamp_ms: int | None = None, family: str = "bettermode") -> dict[str, str]:
+def signed_headers(
+    secret: str, body: bytes, timestamp_ms: int | None = None, family: str = "bettermode"
+) -> dict[str, str]:
     """The headers Bettermode sends: content type, timestamp (ms) and signature of one family."""
     timestamp = str(now_ms() if timestamp_ms is None else timestamp_ms)
     signature_header, timestamp_header = HEADER_FAMILIES[family]
@@ -60,7 +62,13 @@ def http_api_event(
             "apiId": "local",
             "domainName": "localhost",
             "domainPrefix": "localhost",
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1", "userAgent": "Bettermode-Webhook"},
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "Bettermode-Webhook",
+            },
             "requestId": str(uuid.uuid4()),
             "routeKey": f"{method} {path}",
             "stage": "$default",

@@ -120,7 +120,9 @@ def drain(sqs: Any, queue_url: str) -> list[Message]:
         if not batch:
             return messages
         for message in batch:
-            attributes = {name: value.get("StringValue", "") for name, value in message.get("MessageAttributes", {}).items()}
+            attributes = {
+                name: value.get("StringValue", "") for name, value in message.get("MessageAttributes", {}).items()
+            }
             messages.append(Message(message["Body"], attributes))
         sqs.delete_message_batch(
             QueueUrl=queue_url,

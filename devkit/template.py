@@ -163,44 +163,45 @@ class Template:
             return [value for value in (self.resolve(item) for item in node) if value is not NO_VALUE]
         if not isinstance(node, dict):
             return node
-        if len(node) != 1:
-            return {key: value for key, value in ((k, self.resolve(v)) for k, v in node.items()) if value is not NO_VALUE}
-        (key, arg), = node.items()
-        if key == "Ref":
-            return self.ref(arg)
-        if key == "Condition":
-            return self.condition(arg)
-        if key == "Fn::GetAtt":
-            logical, attribute = (self.resolve(part) for part in arg)
-            return self.physical[logical][attribute]
-        if key == "Fn::Sub":
-            text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1]))
+        if len(node) == 1:
+            ((key, arg),) = node.items()
+            function = self._functions().get(key)
+            if function is not None:
+                return function(arg)
+        resolved = {key: self.resolve(value) for key, value in node.items()}
+        return {key: value for key, value in resolved.items() if value is not NO_VALUE}
 
-            def substitute(match: re.Match[str]) -> str:
-                name = match.group(1)
-                if name in extra:
-                    return _text(extra[name])
-                if "." in name:
-                    logical, attribute = name.split(".", 1)
-                    return self.physical[logical][attribute]
-                value = self.ref(name)
-                return ",".join(value) if isinstance(value, list) else _text(value)
+    def _functions(self) -> dict[str, Any]:
+        return {
+            "Ref": self.ref,
+            "Condition": self.condition,
+            "Fn::GetAtt": self._get_att,
+            "Fn::Sub": self._sub,
+            "Fn::Join": lambda arg: arg[0].join(_text(value) for value in self.resolve(arg[1])),
+            "Fn::Split": lambda arg: self.resolve(arg[1]).split(arg[0]),
+            "Fn::Select": lambda arg: self.resolve(arg[1])[int(self.resolve(arg[0]))],
+            "Fn::If": lambda arg: self.resolve(arg[1] if self.condition(arg[0]) else arg[2]),
+            "Fn::Equals": lambda arg: _text(self.resolve(arg[0])) == _text(self.resolve(arg[1])),
+            "Fn::Not": lambda arg: not self.resolve(arg[0]),
+            "Fn::And": lambda arg: all(self.resolve(value) for value in arg),
+            "Fn::Or": lambda arg: any(self.resolve(value) for value in arg),
+        }
 
-            return re.sub(r"\$\{([^!}][^}]*)\}", substitute, text)
-        if key == "Fn::Join":
-            return arg[0].join(_text(value) for value in self.resolve(arg[1]))
-        if key == "Fn::Split":
-            return self.resolve(arg[1]).split(arg[0])
-        if key == "Fn::Select":
-            return self.resolve(arg[1])[int(self.resolve(arg[0]))]
-        if key == "Fn::If":
-            return self.resolve(arg[1] if self.condition(arg[0]) else arg[2])
-        if key == "Fn::Equals":
-            return _text(self.resolve(arg[0])) == _text(self.resolve(arg[1]))
-        if key == "Fn::Not":
-            return not self.resolve(arg[0])
-        if key == "Fn::And":
-            return all(self.resolve(value) for value in arg)
-        if key == "Fn::Or":
-            return any(self.resolve(value) for value in arg)
-        return {key: self.resolve(arg)}
+    def _get_att(self, arg: list[Any]) -> str:
+        logical, attribute = (self.resolve(part) for part in arg)
+        return self.physical[logical][attribute]
+
+    def _sub(self, arg: str | list[Any]) -> str:
+        text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], self.resolve(arg[1]))
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in extra:
+                return _text(extra[name])
+            if "." in name:
+                logical, attribute = name.split(".", 1)
+                return self.physical[logical][attribute]
+            value = self.ref(name)
+            return ",".join(value) if isinstance(value, list) else _text(value)
+
+        return re.sub(r"\$\{([^!}][^}]*)\}", substitute, text)

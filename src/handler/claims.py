@@ -87,7 +87,9 @@ def run_once(settings: Settings, key: str, lambda_context: Any, action: Callable
     def claimed(claim: dict[str, str]) -> dict[str, Any]:
         return action()
 
-    once = idempotent_function(data_keyword_argument="claim", persistence_store=layer, config=config, key_prefix=KEY_PREFIX)
+    once = idempotent_function(
+        data_keyword_argument="claim", persistence_store=layer, config=config, key_prefix=KEY_PREFIX
+    )
     try:
         return once(claimed)(claim={"key": key})
     except IdempotencyAlreadyInProgressError:

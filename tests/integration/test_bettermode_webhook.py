@@ -284,7 +284,9 @@ def test_completion_failure_after_publish_is_acknowledged(receiver: Receiver) ->
 def test_install_then_uninstall_with_one_id_are_both_published(receiver: Receiver) -> None:
     installation = {"id": "inst-1", "networkId": "CAxOmI7I7t", "appId": "app-9", "status": "ENABLED"}
     bodies = [
-        raw({"networkId": "CAxOmI7I7t", "context": "NETWORK", "currentSettings": [], "type": kind, "data": installation})
+        raw(
+            {"networkId": "CAxOmI7I7t", "context": "NETWORK", "currentSettings": [], "type": kind, "data": installation}
+        )
         for kind in ("APP_INSTALLED", "APP_UNINSTALLED")
     ]
     for body, kind in zip(bodies, ("APP_INSTALLED", "APP_UNINSTALLED"), strict=True):
@@ -351,8 +353,18 @@ def post_rejected(receiver: Receiver, body: bytes, headers: dict[str, str]) -> d
         (lambda h: h | {"x-bettermode-request-timestamp": "9" * 40}, "milliseconds"),
     ],
     ids=[
-        "wrong-secret", "63-chars", "128-chars", "upper-case", "prefixed", "non-ascii", "empty",
-        "missing-signature", "missing-timestamp", "non-numeric-timestamp", "negative-timestamp", "huge-timestamp",
+        "wrong-secret",
+        "63-chars",
+        "128-chars",
+        "upper-case",
+        "prefixed",
+        "non-ascii",
+        "empty",
+        "missing-signature",
+        "missing-timestamp",
+        "non-numeric-timestamp",
+        "negative-timestamp",
+        "huge-timestamp",
     ],
 )
 def test_bad_signatures_are_refused(receiver: Receiver, change: Any, reason: str) -> None:
@@ -462,9 +474,22 @@ def test_unreadable_secret_answers_503(receiver: Receiver, monkeypatch: pytest.M
         (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     ],
     ids=[
-        "empty", "blank", "invalid-json", "array", "string", "not-utf8", "no-type", "type-not-string",
-        "test-without-challenge", "subscription-without-data", "without-id", "id-not-string", "without-noun",
-        "empty-noun", "install-without-id", "deeply-nested",
+        "empty",
+        "blank",
+        "invalid-json",
+        "array",
+        "string",
+        "not-utf8",
+        "no-type",
+        "type-not-string",
+        "test-without-challenge",
+        "subscription-without-data",
+        "without-id",
+        "id-not-string",
+        "without-noun",
+        "empty-noun",
+        "install-without-id",
+        "deeply-nested",
     ],
 )
 def test_malformed_bodies_get_400_saying_what_is_wrong(receiver: Receiver, body: bytes, reason: str) -> None:
@@ -508,7 +533,9 @@ def test_oversized_body_is_refused_before_anything_else(receiver: Receiver) -> N
 
 
 # ----- routing -------------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("method", "path"), [("GET", "/webhooks/bettermode"), ("POST", "/webhooks/other"), ("POST", "/")])
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/webhooks/bettermode"), ("POST", "/webhooks/other"), ("POST", "/")]
+)
 def test_other_routes_are_404_json(receiver: Receiver, method: str, path: str) -> None:
     body = raw(sample("test-challenge"))
     response = receiver.invoke(http_api_event(body, signed_headers(SECRET, body), method=method, path=path))
@@ -535,14 +562,20 @@ def test_body_filter_policy_takes_published_posts_that_are_not_replies(receiver:
     created = with_id(post, "f" * 32, name="post.created", verb="CREATED")
     for document in (post, reply, created):
         assert receiver.post(raw(document)).status == 200
-    got = [json.loads(m["Body"])["data"]["id"] for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])]
+    got = [
+        json.loads(m["Body"])["data"]["id"]
+        for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+    ]
     assert got == [post["data"]["id"]]
 
 
 def test_attribute_filter_policy_takes_one_event_name(receiver: Receiver) -> None:
     sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
     queue = subscribe_queue(
-        sns, sqs, receiver.stack.topics["TopicPOST"], "created-only",
+        sns,
+        sqs,
+        receiver.stack.topics["TopicPOST"],
+        "created-only",
         FilterPolicy=json.dumps({"source": ["bettermode"], "event_name": ["post.created"]}),
     )
     receiver.post(raw(sample("post.published")))

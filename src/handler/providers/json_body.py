@@ -19,7 +19,9 @@ def json_object(body: bytes) -> dict[str, Any]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise BadRequest(f"the body is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
+        raise BadRequest(
+            f"the body is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})"
+        ) from None
     except RecursionError:
         raise BadRequest("the body is nested too deeply") from None
     if not isinstance(document, dict):

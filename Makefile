@@ -1,0 +1,43 @@
+# Developer commands. Each sets up what it needs on first use (a virtualenv per tool).
+#   make test    - the test suite (moto; no AWS account, no Docker)
+#   make lint    - ruff and cfn-lint
+#   make build   - sam build (arm64 / Python 3.13 package, no Docker needed)
+PYTHON ?= python3
+VENV ?= .venv
+SAM_VENV ?= .venv-sam
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: test lint format build check-package clean
+
+$(STAMP): requirements-dev.txt src/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/cfn-lint template.yaml
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check aws-sam-cli==1.170.0
+	touch $@
+
+build: $(SAM_VENV)/.installed
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build
+
+check-package: $(STAMP)
+	$(BIN)/python -m devkit.package_check .aws-sam/build/WebhookFunction
+
+clean:
+	rm -rf .aws-sam $(VENV) $(SAM_VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,191 @@
+"""template.yaml: lint clean, transformed offline by the SAM translator, and the resources that matter."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.api import ManualArgs, lint_file
+from samtranslator.translator.transform import transform
+
+from devkit.template import TEMPLATE, Template
+
+REQUIRED_NOUNS = {
+    "POST",
+    "REACTION",
+    "SPACE",
+    "SPACE_MEMBERSHIP",
+    "MEMBER",
+    "MEMBER_INVITATION",
+    "MODERATION",
+    "NETWORK",
+    "APP_INSTALLATION",
+}
+
+
+class NoManagedPolicies:
+    """The translator asks IAM for managed policy ARNs only when a policy is named; none is."""
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+def translated(overrides: dict[str, str] | None = None) -> dict[str, Any]:
+    """The CloudFormation that SAM deploys: loops unrolled (AWS::LanguageExtensions), then SAM's transform."""
+    template = Template.load(overrides=overrides)
+    document = copy.deepcopy(template.document)
+    document["Transform"] = [t for t in document["Transform"] if t != "AWS::LanguageExtensions"]
+    for resource in document["Resources"].values():  # as `sam package` leaves it: code uploaded to S3
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = "s3://packaged-artifacts/webhook-function.zip"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")  # the translator fills in pseudo parameters
+        return transform(document, dict(template.parameters), NoManagedPolicies())
+
+
+@pytest.fixture(scope="module")
+def cfn() -> dict[str, Any]:
+    return translated()
+
+
+def resources_of(cfn: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {logical: r for logical, r in cfn["Resources"].items() if r["Type"] == kind}
+
+
+def test_cfn_lint_finds_nothing() -> None:
+    matches = lint_file(Path(TEMPLATE), config=ManualArgs(regions=["us-east-1", "eu-west-1"]))
+    assert [str(m) for m in matches] == []
+
+
+def test_function_runs_python313_on_arm64_well_inside_the_gateway_timeout(cfn: dict[str, Any]) -> None:
+    [function] = resources_of(cfn, "AWS::Lambda::Function").values()
+    props = function["Properties"]
+    assert props["Runtime"] == "python3.13"
+    assert props["Architectures"] == ["arm64"]
+    assert props["Handler"] == "handler.app.lambda_handler"
+    assert props["Timeout"] <= 15  # API Gateway waits 30 s; the claim lease is this timeout
+    assert props["TracingConfig"] == {"Mode": "Active"}
+    variables = props["Environment"]["Variables"]
+    assert {"TABLE_NAME", "TOPIC_NOUNS", "TOPIC_ARN_PREFIX", "CATCH_ALL_TOPIC_ARN", "SIGNING_SECRET_ARN"} <= set(
+        variables
+    )
+    assert "SIGNING_SECRET" not in variables  # never a secret in the template
+
+
+def test_http_api_routes_only_the_webhook(cfn: dict[str, Any]) -> None:
+    [api] = resources_of(cfn, "AWS::ApiGatewayV2::Api").values()
+    paths = api["Properties"]["Body"]["paths"]
+    assert list(paths) == ["/webhooks/bettermode"]
+    assert list(paths["/webhooks/bettermode"]) == ["post"]
+
+
+def role_statements(cfn: dict[str, Any]) -> list[dict[str, Any]]:
+    [role] = resources_of(cfn, "AWS::IAM::Role").values()
+    statements: list[dict[str, Any]] = []
+    for policy in role["Properties"].get("Policies", []):
+        statements.extend(policy["PolicyDocument"]["Statement"])
+    return statements
+
+
+def test_function_role_is_least_privilege(cfn: dict[str, Any]) -> None:
+    statements = {s["Sid"]: s for s in role_statements(cfn)}
+    assert set(statements) == {"DedupeRecords", "ReadSigningSecret", "PublishToCatchAllTopic"}
+    dedupe = statements["DedupeRecords"]
+    assert sorted(dedupe["Action"]) == [
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    ]
+    assert dedupe["Resource"] == {"Fn::GetAtt": ["DedupeTable", "Arn"]}
+    assert statements["ReadSigningSecret"]["Action"] == "secretsmanager:GetSecretValue"
+    assert statements["ReadSigningSecret"]["Resource"] == {
+        "Fn::If": ["CreateSigningSecret", {"Ref": "SigningSecretStore"}, {"Ref": "ExistingSigningSecretArn"}]
+    }
+    assert statements["PublishToCatchAllTopic"] == {
+        "Sid": "PublishToCatchAllTopic",
+        "Effect": "Allow",
+        "Action": "sns:Publish",
+        "Resource": {"Ref": "CatchAllTopic"},
+    }
+    for statement in statements.values():
+        assert "*" not in str(statement["Action"]) and statement["Resource"] != "*"
+    [role] = resources_of(cfn, "AWS::IAM::Role").values()
+    managed = [str(arn) for arn in role["Properties"]["ManagedPolicyArns"]]
+    assert all("AWSLambdaBasicExecutionRole" in arn or "AWSXrayWriteOnlyAccess" in arn for arn in managed)
+
+
+def test_every_noun_topic_lets_only_the_function_publish(cfn: dict[str, Any]) -> None:
+    topics = resources_of(cfn, "AWS::SNS::Topic")
+    nouns = {logical.removeprefix("Topic") for logical in topics if logical != "CatchAllTopic"}
+    assert nouns == {noun.replace("_", "") for noun in REQUIRED_NOUNS}
+    policies = resources_of(cfn, "AWS::SNS::TopicInlinePolicy")
+    assert len(policies) == len(nouns)
+    for logical, policy in policies.items():
+        topic = logical.replace("TopicPolicy", "Topic")
+        assert policy["Properties"]["TopicArn"] == {"Fn::GetAtt": [{"Fn::Sub": topic}, "TopicArn"]}
+        [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
+        assert statement["Effect"] == "Allow" and statement["Action"] == "sns:Publish"
+        assert statement["Principal"] == {"AWS": {"Fn::GetAtt": ["WebhookFunctionRole", "Arn"]}}
+        assert statement["Resource"] == policy["Properties"]["TopicArn"]
+    for topic in topics.values():
+        assert topic["Properties"]["TopicName"]["Fn::Sub"].startswith("${AWS::StackName}-")
+        assert topic["Properties"]["KmsMasterKeyId"] == "alias/aws/sns"
+
+
+def test_dedupe_table_matches_what_the_claims_use(cfn: dict[str, Any]) -> None:
+    [table] = resources_of(cfn, "AWS::DynamoDB::Table").values()
+    props = table["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert props["SSESpecification"] == {"SSEEnabled": True}
+
+
+def test_signing_secret_is_a_noecho_parameter_or_an_existing_secret() -> None:
+    parameters = Template.load().document["Parameters"]
+    assert parameters["SigningSecret"]["NoEcho"] is True
+    assert parameters["SigningSecret"]["Default"] == ""
+    assert parameters["ExistingSigningSecretArn"]["Default"] == ""
+    for name, spec in parameters.items():
+        assert "Default" in spec, f"{name} needs a default so that a guided deploy asks only what it must"
+
+
+def test_outputs_give_the_url_the_table_and_every_topic_exported(cfn: dict[str, Any]) -> None:
+    outputs = cfn["Outputs"]
+    assert outputs["BettermodeWebhookUrl"]["Value"]["Fn::Sub"].endswith("/webhooks/bettermode")
+    assert outputs["DedupeTableName"]["Value"] == {"Ref": "DedupeTable"}
+    topics = list(resources_of(cfn, "AWS::SNS::Topic"))
+    exported = {
+        o["Value"]["Fn::GetAtt"][0]["Fn::Sub"] if "Fn::GetAtt" in o["Value"] else o["Value"]["Ref"]
+        for o in outputs.values()
+        if "Export" in o
+    }
+    assert exported == set(topics)
+
+
+def test_nouns_with_a_topic_are_one_parameter() -> None:
+    """Changing TopicNouns changes the topics, their permissions, outputs and the function's routing."""
+    cfn = translated({"TopicNouns": "POST,WIDGET_PART"})
+    assert set(resources_of(cfn, "AWS::SNS::Topic")) == {"TopicPOST", "TopicWIDGETPART", "CatchAllTopic"}
+    assert set(resources_of(cfn, "AWS::SNS::TopicInlinePolicy")) == {"TopicPolicyPOST", "TopicPolicyWIDGETPART"}
+    assert {"TopicPOSTArn", "TopicWIDGETPARTArn"} <= set(cfn["Outputs"])
+    template = Template.load(overrides={"TopicNouns": "POST,WIDGET_PART"})
+    template.physical["DedupeTable"] = {"Ref": "t"}
+    template.physical["CatchAllTopic"] = {"Ref": "arn:catch-all"}
+    template.physical["SigningSecretStore"] = {"Ref": "arn:secret"}
+    env = template.environment("WebhookFunction")
+    assert env["TOPIC_NOUNS"] == "POST,WIDGET_PART"
+    assert env["TOPIC_ARN_PREFIX"] == "arn:aws:sns:us-east-1:123456789012:webhooks-local-"
+
+
+def test_existing_secret_arn_replaces_the_created_secret() -> None:
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:bettermode-AbCdEf"
+    cfn = translated({"ExistingSigningSecretArn": arn})
+    assert "SigningSecretStore" not in cfn["Resources"] or cfn["Resources"]["SigningSecretStore"].get("Condition")
+    template = Template.load(overrides={"ExistingSigningSecretArn": arn})
+    assert "SigningSecretStore" not in template.resources
+    template.physical.update({"DedupeTable": {"Ref": "t"}, "CatchAllTopic": {"Ref": "arn:c"}})
+    assert template.environment("WebhookFunction")["SIGNING_SECRET_ARN"] == arn
