@@ -22,6 +22,7 @@ VECTOR_SIGNATURE = "ea23f5b000d9ab964df9103e673c985bb7c29fa4e10b96f9e82df60a9fb0
 NOW_MS = 1_700_000_000_000
 WINDOW_S = 900
 SKEW_S = 60
+FULLWIDTH_NOW = "".join(chr(0xFF10 + int(digit)) for digit in str(NOW_MS))  # U+FF10..U+FF19 digits
 
 
 # --- sign -----------------------------------------------------------------------------------------
@@ -250,7 +251,7 @@ def test_timestamp_in_seconds_reads_as_1970_and_is_stale():
         "١٢٣",
         "²",
         "1700000000000²",
-        "１７００００００００００００",
+        FULLWIDTH_NOW,
         "1" * (MAX_TIMESTAMP_DIGITS + 1),
         "0" * (MAX_TIMESTAMP_DIGITS + 1 - len(str(NOW_MS))) + str(NOW_MS),
         "9" * 400,
