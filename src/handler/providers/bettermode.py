@@ -6,6 +6,7 @@ Every request is signed, TEST included. Headers come in two families, the curren
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from handler.config import Settings
@@ -62,7 +63,7 @@ def parse(request: Request) -> Delivery:
         return Publish(app_event(document, kind, request.body), {"type": kind, "status": "SUCCEEDED"})
     reply: dict[str, Any] = {"type": kind, "status": "SUCCEEDED"}
     if kind in REPLY_DATA:
-        reply["data"] = REPLY_DATA[kind]
+        reply["data"] = copy.deepcopy(REPLY_DATA[kind])
     return Reply(reply)
 
 

@@ -24,6 +24,8 @@ def json_object(body: bytes) -> dict[str, Any]:
         ) from None
     except RecursionError:
         raise BadRequest("the body is nested too deeply") from None
+    except ValueError as error:  # e.g. an integer of more digits than Python converts
+        raise BadRequest(f"the body is not valid JSON ({error})") from None
     if not isinstance(document, dict):
         raise BadRequest(f"the body must be a JSON object, not {type(document).__name__}")
     return document
