@@ -1,4 +1,7 @@
 # Developer commands. Each sets up what it needs on first use (a virtualenv per tool).
+#   make demo    - every sample event through the real handler on an emulated stack (no AWS, no Docker)
+#   make serve   - the handler over HTTP on 127.0.0.1:3000, AWS emulated by the moto server
+#   make events  - re-stamp and re-sign events/*.json with the local secret (for sam local invoke)
 #   make test    - the test suite (moto; no AWS account, no Docker)
 #   make lint    - ruff and cfn-lint
 #   make build   - sam build (arm64 / Python 3.13 package, no Docker needed)
@@ -8,12 +11,21 @@ SAM_VENV ?= .venv-sam
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint format build check-package clean
+.PHONY: demo serve events test lint format build check-package clean
 
 $(STAMP): requirements-dev.txt src/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m devkit demo
+
+serve: $(STAMP)
+	$(BIN)/python -m devkit serve
+
+events: $(STAMP)
+	$(BIN)/python -m devkit events
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -7,7 +7,6 @@ tests and the demo, or the moto server over HTTP for the local endpoint.
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,14 +39,15 @@ class EmulatedStack:
     topics: dict[str, str]  # topic logical id -> ARN
     queues: dict[str, str] = field(default_factory=dict)  # topic logical id -> subscriber queue URL
 
-    def topic_logical_id(self, arn: str) -> str:
-        return next(logical for logical, topic_arn in self.topics.items() if topic_arn == arn)
+    def topic_name(self, logical: str) -> str:
+        """The topic's short name: `<stack>-POST` -> `POST`, `<stack>-OTHER` -> `OTHER`."""
+        return self.topics[logical].rsplit(":", 1)[1].removeprefix(f"{self.template.stack_name}-")
 
 
 def _name(template: Template, logical: str, explicit: Any) -> str:
     if explicit:
         return str(template.resolve(explicit))
-    return f"{template.stack_name}-{logical}-{secrets.token_hex(4).upper()}"
+    return f"{template.stack_name}-{logical}"  # deterministic, so env.json can name it
 
 
 def webhook_function(template: Template) -> str:

@@ -12,23 +12,13 @@ import pytest
 from moto import mock_aws
 
 from devkit.events import HttpResponse, LambdaContext, http_api_event, signed_headers
+from devkit.runtime import reset_handler_state
 from devkit.stack import EmulatedStack, Message, create_stack, drain
 from devkit.template import Template
-from handler import aws_clients, claims, config
 
 SECRET = "test-signing-secret-0123456789"
 REGION = "us-east-1"
 SAMPLES = Path(__file__).resolve().parent.parent / "events" / "payloads" / "bettermode"
-
-
-def reset_handler_state() -> None:
-    """What a fresh Lambda container would have: no settings, clients, claims store or cached secret."""
-    from aws_lambda_powertools.utilities import parameters
-
-    config.settings.cache_clear()
-    aws_clients.reset()
-    claims.reset()
-    parameters.clear_caches()
 
 
 def sample(name: str) -> dict[str, Any]:

@@ -1,0 +1,58 @@
+"""python -m devkit <command>: demo, serve, send, events, resign (see README)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devkit", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("demo", help="send every sample through the handler on an emulated stack; print a table")
+    serve = commands.add_parser("serve", help="serve the handler over HTTP on 127.0.0.1, backed by the moto server")
+    serve.add_argument("--port", type=int, default=3000, help="HTTP port of the webhook endpoint (default 3000)")
+    serve.add_argument("--aws-port", type=int, default=5000, help="port of the moto server (default 5000)")
+    serve.add_argument("--secret", default=None, help="signing secret to accept (default: the local one)")
+    serve.add_argument("--logs", action="store_true", help="also print the function's JSON log lines")
+    send = commands.add_parser("send", help="post a signed sample event or JSON payload to a URL")
+    send.add_argument("file", help="an events/*.json API Gateway event, or a JSON payload")
+    send.add_argument("--url", default="http://127.0.0.1:3000/webhooks/bettermode")
+    send.add_argument("--secret", default=None, help="signing secret (default: the local one)")
+    send.add_argument("--family", choices=["bettermode", "tribe"], default="bettermode", help="signature headers")
+    send.add_argument("--fresh-id", action="store_true", help="give the event a new data.id, so it is not a duplicate")
+    events = commands.add_parser("events", help="rewrite events/*.json stamped now and signed with the secret")
+    events.add_argument("--secret", default=None, help="signing secret (default: the local one)")
+    resign = commands.add_parser("resign", help="re-stamp and re-sign API Gateway event files in place")
+    resign.add_argument("files", nargs="+")
+    resign.add_argument("--secret", default=None, help="signing secret (default: the local one)")
+    args = parser.parse_args(argv)
+
+    from devkit.samples import LOCAL_SECRET
+
+    secret = getattr(args, "secret", None) or LOCAL_SECRET
+    if args.command == "demo":
+        from devkit import demo
+
+        return demo.main()
+    if args.command == "serve":
+        from devkit import endpoint
+
+        return endpoint.main(args.port, args.aws_port, secret, "INFO" if args.logs else "WARNING")
+    if args.command == "send":
+        from devkit import sender
+
+        return sender.main(args.file, args.url, secret, args.family, args.fresh_id)
+    if args.command == "events":
+        from devkit.samples import write_events
+
+        for path in write_events(secret):
+            print(f"wrote {path.relative_to(path.parent.parent)}")
+        return 0
+    from devkit import sender
+
+    return sender.resign_files(args.files, secret)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
