@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from devkit.runtime import REGION, handler_environment, invoke
-from devkit.samples import LOCAL_SECRET, SAMPLES, Sample
+from devkit.samples import SAMPLES, Sample, local_secrets
 from devkit.stack import EmulatedStack, Message, create_stack, drain
 from devkit.template import Template
 
@@ -46,7 +46,7 @@ def _answer(body: str) -> str:
 
 
 def _send(stack: EmulatedStack, sqs: object, case: str, sample: Sample, expect_published: bool) -> Row:
-    response = invoke(sample.event(LOCAL_SECRET))
+    response = invoke(sample.event())
     received = {logical: drain(sqs, url) for logical, url in stack.queues.items()}
     received = {stack.topic_name(logical): messages for logical, messages in received.items() if messages}
     return Row(case, response.status, _answer(response.body), received, sample.status, expect_published)
@@ -59,14 +59,17 @@ def run() -> list[Row]:
 
     rows: list[Row] = []
     with mock_aws(), handler_environment({}):
-        stack = create_stack(Template.load(), lambda service: boto3.client(service, region_name=REGION), LOCAL_SECRET)
+        stack = create_stack(
+            Template.load(), lambda service: boto3.client(service, region_name=REGION), local_secrets()
+        )
         sqs = boto3.client("sqs", region_name=REGION)
         with handler_environment(stack.environment | {"POWERTOOLS_LOG_LEVEL": "WARNING"}):
             good = [sample for sample in SAMPLES if sample.good]
             for sample in good:
                 rows.append(_send(stack, sqs, sample.name, sample, sample.publishes))
-            redelivered = next(sample for sample in good if sample.publishes)
-            rows.append(_send(stack, sqs, f"{redelivered.name} (again)", redelivered, expect_published=False))
+            for provider in ("bettermode", "cand"):
+                again = next(sample for sample in good if sample.publishes and sample.provider == provider)
+                rows.append(_send(stack, sqs, f"{again.name} (again)", again, expect_published=False))
             for sample in SAMPLES:
                 if not sample.good:
                     rows.append(_send(stack, sqs, sample.name, sample, expect_published=False))

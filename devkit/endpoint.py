@@ -19,7 +19,7 @@ from typing import Any
 
 from devkit.events import http_api_event
 from devkit.runtime import EMULATED_AWS, REGION, handler_environment, invoke
-from devkit.samples import LOCAL_SECRET
+from devkit.samples import LOCAL_CAND_TOKEN, LOCAL_SECRET, local_secrets
 from devkit.stack import EmulatedStack, Message, create_stack, drain
 from devkit.template import Template
 
@@ -74,6 +74,7 @@ class LocalEndpoint:
         aws_port: int = 0,
         *,
         secret: str = LOCAL_SECRET,
+        cand_token: str = LOCAL_CAND_TOKEN,
         on_message: OnMessage | None = None,
         on_request: Callable[[str], None] | None = None,
         log_level: str = "WARNING",
@@ -81,6 +82,7 @@ class LocalEndpoint:
         self.port = port or free_port()
         self.aws_port = aws_port or free_port()
         self.secret = secret
+        self.cand_token = cand_token
         self.on_message = on_message
         self.on_request = on_request
         self.log_level = log_level
@@ -91,6 +93,10 @@ class LocalEndpoint:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/webhooks/bettermode"
+
+    @property
+    def cand_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/webhooks/cand/{self.cand_token}"
 
     @property
     def aws_url(self) -> str:
@@ -114,7 +120,7 @@ class LocalEndpoint:
         aws = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
         aws.start()
         self._exit.callback(aws.stop)
-        self.stack = create_stack(Template.load(), self.client, self.secret)
+        self.stack = create_stack(Template.load(), self.client, local_secrets(self.secret, self.cand_token))
         variables = self.stack.environment | {"AWS_ENDPOINT_URL": self.aws_url, "POWERTOOLS_LOG_LEVEL": self.log_level}
         self._exit.enter_context(handler_environment(variables))
         handler = type("Handler", (_WebhookHandler,), {})
@@ -166,7 +172,8 @@ def main(port: int, aws_port: int, secret: str, log_level: str = "WARNING") -> i
         log_level=log_level,
     )
     with endpoint:
-        print(f"Webhook endpoint: {endpoint.url}")
+        print(f"Bettermode webhook URL: {endpoint.url}")
+        print(f"canD webhook URL:       {endpoint.cand_url}")
         print(f"Emulated AWS (moto server): {endpoint.aws_url}  signing secret: {secret}")
         print("Try it:")
         print(f"  python -m devkit send events/bettermode-post.published.json --url {endpoint.url}")

@@ -16,10 +16,23 @@ from typing import Any
 from handler.signing import sign
 
 BETTERMODE_PATH = "/webhooks/bettermode"
+CAND_ROUTE = "/webhooks/cand/{token}"
 HEADER_FAMILIES = {
     "bettermode": ("x-bettermode-signature", "x-bettermode-request-timestamp"),
     "tribe": ("x-tribe-signature", "x-tribe-request-timestamp"),
 }
+
+
+def cand_event(body: bytes, token: str, *, base64_body: bool = False) -> dict[str, Any]:
+    """A canD delivery: unsigned, authenticated by the token in its URL path."""
+    return http_api_event(
+        body,
+        {"content-type": "application/json"},
+        path=CAND_ROUTE.replace("{token}", token),
+        route=CAND_ROUTE,
+        path_parameters={"token": token},
+        base64_body=base64_body,
+    )
 
 
 def now_ms() -> int:
@@ -47,12 +60,17 @@ def http_api_event(
     method: str = "POST",
     base64_body: bool = False,
     path_parameters: Mapping[str, str] | None = None,
+    route: str | None = None,
 ) -> dict[str, Any]:
-    """An HTTP API payload-2.0 event for a request, as API Gateway builds it (header names lower-cased)."""
+    """An HTTP API payload-2.0 event for a request, as API Gateway builds it (header names lower-cased).
+
+    `route` is the matched route's path template (default: `path`), as in `POST /webhooks/cand/{token}`.
+    """
     now = time.time()
+    route_key = f"{method} {route or path}"
     event: dict[str, Any] = {
         "version": "2.0",
-        "routeKey": f"{method} {path}",
+        "routeKey": route_key,
         "rawPath": path,
         "rawQueryString": "",
         "headers": {name.lower(): value for name, value in headers.items()}
@@ -70,7 +88,7 @@ def http_api_event(
                 "userAgent": "Bettermode-Webhook",
             },
             "requestId": str(uuid.uuid4()),
-            "routeKey": f"{method} {path}",
+            "routeKey": route_key,
             "stage": "$default",
             "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
             "timeEpoch": int(now * 1000),

@@ -11,13 +11,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from devkit.events import http_api_event, now_ms, signed_headers
+from devkit.events import cand_event, http_api_event, now_ms, signed_headers
 from devkit.template import ROOT
 
 EVENTS = ROOT / "events"
 PAYLOADS = EVENTS / "payloads"
 LOCAL_SECRET = "local-signing-secret"  # noqa: S105 - the documented secret of local runs, never deployed
+LOCAL_CAND_TOKEN = "local-cand-token-5f3a9c1e7b2d4e6f"  # noqa: S105 - likewise, the local canD path token
 Signing = Literal["valid", "wrong-secret", "stale", "unsigned"]
+
+
+def local_secrets(secret: str = LOCAL_SECRET, cand_token: str = LOCAL_CAND_TOKEN) -> dict[str, str]:
+    """The values of the template's secrets (by logical id) for a local stack."""
+    return {"SigningSecretStore": secret, "CandTokenStore": cand_token}
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,7 @@ class Sample:
 
     name: str
     payload: str | None = None  # a file under events/payloads
+    provider: Literal["bettermode", "cand"] = "bettermode"
     raw: bytes | None = None  # or a literal body (for malformed ones)
     signing: Signing = "valid"
     family: str = "bettermode"
@@ -49,9 +56,16 @@ class Sample:
     def document(self) -> dict[str, Any]:
         return json.loads(self.body())
 
-    def event(self, secret: str = LOCAL_SECRET, timestamp_ms: int | None = None) -> dict[str, Any]:
-        """The API Gateway event, signed as this case says, stamped `timestamp_ms` (default: now)."""
+    def event(
+        self, secret: str = LOCAL_SECRET, timestamp_ms: int | None = None, cand_token: str = LOCAL_CAND_TOKEN
+    ) -> dict[str, Any]:
+        """The API Gateway event, signed as this case says, stamped `timestamp_ms` (default: now).
+
+        A canD case carries `cand_token` in its path ("wrong-secret": another token).
+        """
         body = self.body()
+        if self.provider == "cand":
+            return cand_event(body, cand_token if self.signing == "valid" else "not-the-token-" + "0" * 24)
         stamp = now_ms() if timestamp_ms is None else timestamp_ms
         if self.signing == "unsigned":
             headers = {"content-type": "application/json"}
@@ -103,14 +117,28 @@ SAMPLES: tuple[Sample, ...] = (
         status=400,
     ),
 )
+CAND_EVENTS = (
+    "member.joined", "member.updated", "member.activated",
+    "product.created", "product.updated", "product.voted",
+    "payment.paid", "payment.cancelled", "payment.purchaseItemConfirmed",
+    "subscription.subscribed", "subscription.expired",
+    "message.created", "content.created",
+)  # fmt: skip
+SAMPLES += tuple(Sample(f"cand-{name}", f"cand/{name}.json", provider="cand", publishes=True) for name in CAND_EVENTS)
+SAMPLES += (
+    Sample("cand-bad-wrong-token", "cand/member.activated.json", provider="cand", signing="wrong-secret", status=404),
+    Sample("cand-bad-missing-type", raw=b'{"module": "MOIM", "payload": {"id": "X1"}}', provider="cand", status=400),
+    Sample("cand-bad-malformed-json", raw=b'{"module": "MOIM", "type": ', provider="cand", status=400),
+)
 BY_NAME = {sample.name: sample for sample in SAMPLES}
 
 
-def write_events(secret: str = LOCAL_SECRET) -> list[Path]:
-    """(Re)write every event file, stamped now and signed with `secret`."""
+def write_events(secret: str = LOCAL_SECRET, cand_token: str = LOCAL_CAND_TOKEN) -> list[Path]:
+    """(Re)write every event file, stamped now and signed with `secret` (canD: `cand_token` in the path)."""
     stamp = now_ms()
     written = []
     for sample in SAMPLES:
-        sample.path.write_text(json.dumps(sample.event(secret, stamp), indent=2) + "\n", encoding="utf-8")
+        event = sample.event(secret, stamp, cand_token)
+        sample.path.write_text(json.dumps(event, indent=2) + "\n", encoding="utf-8")
         written.append(sample.path)
     return written

@@ -7,7 +7,8 @@ tests and the demo, or the moto server over HTTP for the local endpoint.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,8 +59,11 @@ def webhook_function(template: Template) -> str:
     return functions[0]
 
 
-def create_stack(template: Template, client: ClientFactory, signing_secret: str) -> EmulatedStack:
-    """Create the template's table, topics and secret, and a raw-delivery SQS subscriber per topic."""
+def create_stack(template: Template, client: ClientFactory, secret_values: Mapping[str, str]) -> EmulatedStack:
+    """Create the template's table, topics and secrets, and a raw-delivery SQS subscriber per topic.
+
+    `secret_values` gives each secret's value by logical id (SigningSecretStore, CandTokenStore).
+    """
     dynamodb, sns, sqs, secretsmanager = (client(name) for name in ("dynamodb", "sns", "sqs", "secretsmanager"))
     tables = template.of_type("AWS::DynamoDB::Table")
     for logical, resource in tables.items():
@@ -81,7 +85,8 @@ def create_stack(template: Template, client: ClientFactory, signing_secret: str)
         arn = sns.create_topic(Name=name)["TopicArn"]
         template.physical[logical] = {"Ref": arn, "TopicArn": arn, "TopicName": name}
     for logical in template.of_type("AWS::SecretsManager::Secret"):
-        arn = secretsmanager.create_secret(Name=f"{template.stack_name}-{logical}", SecretString=signing_secret)["ARN"]
+        value = secret_values.get(logical) or secrets.token_urlsafe(30)
+        arn = secretsmanager.create_secret(Name=f"{template.stack_name}-{logical}", SecretString=value)["ARN"]
         template.physical[logical] = {"Ref": arn, "Id": arn}
     function = webhook_function(template)
     template.physical.setdefault(function, {"Ref": f"{template.stack_name}-{function}"})

@@ -11,12 +11,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from devkit.events import HttpResponse, LambdaContext, http_api_event, signed_headers
+from devkit.events import HttpResponse, LambdaContext, cand_event, http_api_event, signed_headers
 from devkit.runtime import reset_handler_state
 from devkit.stack import EmulatedStack, Message, create_stack, drain
 from devkit.template import Template
 
 SECRET = "test-signing-secret-0123456789"
+CAND_TOKEN = "test-cand-token-Zx8Qv2Lm5Np7Rt9W"
 REGION = "us-east-1"
 SAMPLES = Path(__file__).resolve().parent.parent / "events" / "payloads" / "bettermode"
 
@@ -56,6 +57,9 @@ class Receiver:
         sent = signed_headers(secret, body, timestamp_ms, family) if headers is None else headers
         return self.invoke(http_api_event(body, sent, base64_body=base64_body), context)
 
+    def post_cand(self, body: bytes, token: str = CAND_TOKEN, *, base64_body: bool = False) -> HttpResponse:
+        return self.invoke(cand_event(body, token, base64_body=base64_body))
+
     def received(self) -> dict[str, list[Message]]:
         """Messages per topic logical id since the last call (topics that got none are left out)."""
         got = {logical: drain(self.sqs, url) for logical, url in self.stack.queues.items()}
@@ -86,7 +90,8 @@ def stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> EmulatedStack:
     The signing secret is read from the emulated Secrets Manager, as deployed.
     """
     template = Template.load()
-    emulated = create_stack(template, lambda service: boto3.client(service, region_name=REGION), SECRET)
+    secrets = {"SigningSecretStore": SECRET, "CandTokenStore": CAND_TOKEN}
+    emulated = create_stack(template, lambda service: boto3.client(service, region_name=REGION), secrets)
     for name, value in emulated.environment.items():
         monkeypatch.setenv(name, value)
     return emulated

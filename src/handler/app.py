@@ -11,8 +11,9 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
 from handler import receiver
-from handler.providers import bettermode
-from handler.responses import Answer
+from handler.errors import NOT_FOUND_MESSAGE, NotFound
+from handler.providers import bettermode, cand
+from handler.responses import Answer, failure
 
 logger = Logger()
 app = APIGatewayHttpResolver()
@@ -38,9 +39,17 @@ def bettermode_webhook() -> Response:
     return respond(receiver.receive(bettermode, app.current_event.raw_event, app.lambda_context), started)
 
 
+@app.post("/webhooks/cand/<token>")
+def cand_webhook(token: str) -> Response:
+    started = time.perf_counter()
+    event = app.current_event.raw_event
+    return respond(receiver.receive(cand, event, app.lambda_context, {"token": token}), started)
+
+
 @app.not_found
 def not_found(_error: NotFoundError) -> Response:
-    return Response(404, "application/json", json.dumps({"error": "not_found", "message": "no such route"}))
+    """Any other path or method; also exactly what a canD URL with a wrong token gets."""
+    return respond(failure(NotFound(NOT_FOUND_MESSAGE), outcome="rejected", reason="not_found"), time.perf_counter())
 
 
 @app.exception_handler(Exception)

@@ -22,6 +22,8 @@ class Settings:
     catch_all_topic_arn: str | None
     signing_secrets: tuple[str, ...]
     signing_secret_arn: str | None
+    cand_tokens: tuple[str, ...]
+    cand_token_arn: str | None
     secret_cache_seconds: int
     replay_window_seconds: int
     future_skew_seconds: int
@@ -74,6 +76,8 @@ def from_env(env: Mapping[str, str]) -> Settings:
         catch_all_topic_arn=env.get("CATCH_ALL_TOPIC_ARN") or None,
         signing_secrets=split_list(env.get("SIGNING_SECRET")),
         signing_secret_arn=env.get("SIGNING_SECRET_ARN") or None,
+        cand_tokens=split_list(env.get("CAND_WEBHOOK_TOKEN")),
+        cand_token_arn=env.get("CAND_TOKEN_ARN") or None,
         secret_cache_seconds=_int(env, "SECRET_CACHE_SECONDS", 5 * MINUTE),
         replay_window_seconds=_int(env, "REPLAY_WINDOW_SECONDS", 15 * MINUTE),
         future_skew_seconds=_int(env, "FUTURE_SKEW_SECONDS", MINUTE),

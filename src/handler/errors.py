@@ -6,6 +6,8 @@ sender: it never contains a secret, a signature or the body.
 
 from __future__ import annotations
 
+NOT_FOUND_MESSAGE = "no such route"
+
 
 class WebhookError(Exception):
     """Base: a request that gets a non-2xx JSON answer instead of being processed."""

@@ -15,7 +15,7 @@ from handler.providers import Provider
 from handler.responses import Answer, failure, ok
 
 
-def http_request(event: Mapping[str, Any]) -> Request:
+def http_request(event: Mapping[str, Any], path_parameters: Mapping[str, str] | None = None) -> Request:
     """The request of an API Gateway HTTP API (payload 2.0) event, with the body's raw bytes.
 
     The signature covers the bytes as sent, so the body is base64-decoded when API Gateway says so
@@ -30,18 +30,28 @@ def http_request(event: Mapping[str, Any]) -> Request:
             raise BadRequest("the body is marked base64-encoded but is not valid base64") from None
     else:
         body = raw.encode("utf-8", "surrogatepass")
-    return Request(headers=headers, body=body, path_parameters=dict(event.get("pathParameters") or {}))
+    parameters = dict(event.get("pathParameters") or {}) | dict(path_parameters or {})
+    return Request(headers=headers, body=body, path_parameters=parameters)
 
 
-def receive(provider: Provider, event: Mapping[str, Any], lambda_context: Any) -> Answer:
-    """Answer one request; every failure becomes a JSON error with its status, never an exception."""
+def receive(
+    provider: Provider,
+    event: Mapping[str, Any],
+    lambda_context: Any,
+    path_parameters: Mapping[str, str] | None = None,
+) -> Answer:
+    """Answer one request; every failure becomes a JSON error with its status, never an exception.
+
+    The size limit is checked after authentication, so that a route protected by a path token
+    answers a stranger 404 whatever the body.
+    """
     log: dict[str, Any] = {"source": provider.SOURCE}
     try:
         settings = config.settings()
-        request = http_request(event)
+        request = http_request(event, path_parameters)
+        provider.authenticate(request, settings, time.time_ns() // 1_000_000)
         if len(request.body) > settings.max_body_bytes:
             raise PayloadTooLarge(f"the body is larger than {settings.max_body_bytes} bytes")
-        provider.authenticate(request, settings, time.time_ns() // 1_000_000)
         delivery = provider.parse(request)
         if not isinstance(delivery, Publish):
             return ok(delivery.body, outcome="replied", request_type=delivery.body.get("type"), **log)

@@ -11,15 +11,18 @@ from devkit.samples import SAMPLES
 def test_demo_sends_every_sample_and_everything_is_as_expected() -> None:
     rows = demo.run()
     assert [row for row in rows if not row.as_expected] == []
-    assert len(rows) == len(SAMPLES) + 1  # every sample, and one redelivery
+    assert len(rows) == len(SAMPLES) + 2  # every sample, and one redelivery per provider
     published = {row.case: topic for row in rows for topic in row.received}
     assert published["bettermode-post.published"] == "POST"
     assert published["bettermode-space_membership.created"] == "SPACE_MEMBERSHIP"
     assert published["bettermode-widget.spun"] == "OTHER"
-    again = next(row for row in rows if row.case.endswith("(again)"))
-    assert again.status == 200
-    assert again.received == {}
+    assert published["cand-member.activated"] == "MEMBER"
+    assert published["cand-product.created"] == "OTHER"
+    again = [row for row in rows if row.case.endswith("(again)")]
+    assert [row.status for row in again] == [200, 200]
+    assert [row.received for row in again] == [{}, {}]
     assert {row.status for row in rows if row.case.startswith("bettermode-bad-")} == {400, 401}
+    assert {row.status for row in rows if row.case.startswith("cand-bad-")} == {400, 404}
 
 
 def test_demo_prints_a_table_with_the_totals() -> None:
@@ -27,5 +30,6 @@ def test_demo_prints_a_table_with_the_totals() -> None:
     assert demo.main(out) == 0
     text = out.getvalue()
     expected_published = sum(1 for sample in SAMPLES if sample.publishes)
-    assert f"{len(SAMPLES) + 1} requests: {expected_published} published, 5 refused, 0 unexpected" in text
+    refused = sum(1 for sample in SAMPLES if not sample.good)
+    assert f"{len(SAMPLES) + 2} requests: {expected_published} published, {refused} refused, 0 unexpected" in text
     assert "POST <- post.published (f2d51f56ceef439cf659f06797a66592)" in text

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from devkit.samples import BY_NAME, EVENTS, LOCAL_SECRET, SAMPLES
+from devkit.samples import BY_NAME, EVENTS, LOCAL_CAND_TOKEN, LOCAL_SECRET, SAMPLES
 from devkit.sender import event_body, resign
 from devkit.template import Template
 from handler.signing import signature_matches
@@ -25,14 +25,20 @@ def test_file_is_an_http_api_event_of_its_sample(path: Path) -> None:
     event = json.loads(path.read_text(encoding="utf-8"))
     sample = BY_NAME[path.stem]
     assert event["version"] == "2.0"
-    assert event["routeKey"] == "POST /webhooks/bettermode"
-    assert event["rawPath"] == "/webhooks/bettermode"
+    if sample.provider == "cand":
+        token = event["pathParameters"]["token"]
+        assert event["routeKey"] == "POST /webhooks/cand/{token}"
+        assert event["rawPath"] == f"/webhooks/cand/{token}"
+        assert (token == LOCAL_CAND_TOKEN) == (sample.signing == "valid")
+    else:
+        assert event["routeKey"] == "POST /webhooks/bettermode"
+        assert event["rawPath"] == "/webhooks/bettermode"
     assert event["requestContext"]["http"]["method"] == "POST"
     assert all(name == name.lower() for name in event["headers"])
     assert event["isBase64Encoded"] is False
     assert event_body(event) == sample.body()
     headers = event["headers"]
-    if sample.signing in ("valid", "stale"):
+    if sample.provider == "bettermode" and sample.signing in ("valid", "stale"):
         family = "tribe" if sample.family == "tribe" else "bettermode"
         timestamp = headers[f"x-{family}-request-timestamp"]
         assert signature_matches([LOCAL_SECRET], timestamp, event_body(event), headers[f"x-{family}-signature"])
@@ -54,7 +60,7 @@ def local_receiver(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> Recei
 def test_handler_answers_each_file_as_its_name_says(local_receiver: Receiver, path: Path) -> None:
     sample = BY_NAME[path.stem]
     event = json.loads(path.read_text(encoding="utf-8"))
-    if sample.signing == "valid":
+    if sample.provider == "bettermode" and sample.signing == "valid":
         event = resign(event, LOCAL_SECRET)  # what `python -m devkit resign` does before `sam local invoke`
     response = local_receiver.invoke(event)
     assert response.status == sample.status, response.body
@@ -71,6 +77,7 @@ def test_env_json_sets_only_variables_the_template_declares() -> None:
     assert set(env) == {"WebhookFunction"}
     assert set(env["WebhookFunction"]) <= set(declared)
     assert env["WebhookFunction"]["SIGNING_SECRET"] == LOCAL_SECRET
+    assert env["WebhookFunction"]["CAND_WEBHOOK_TOKEN"] == LOCAL_CAND_TOKEN
 
 
 def test_samples_cover_every_documented_kind() -> None:

@@ -72,13 +72,15 @@ def test_function_runs_python313_on_arm64_well_inside_the_gateway_timeout(cfn: d
         variables
     )
     assert variables["SIGNING_SECRET"] == ""  # never a secret in the template; set only by local runs
+    assert variables["CAND_WEBHOOK_TOKEN"] == ""
+    assert variables["CAND_TOKEN_ARN"] == {"Ref": "CandTokenStore"}
 
 
-def test_http_api_routes_only_the_webhook(cfn: dict[str, Any]) -> None:
+def test_http_api_routes_only_the_webhooks(cfn: dict[str, Any]) -> None:
     [api] = resources_of(cfn, "AWS::ApiGatewayV2::Api").values()
     paths = api["Properties"]["Body"]["paths"]
-    assert list(paths) == ["/webhooks/bettermode"]
-    assert list(paths["/webhooks/bettermode"]) == ["post"]
+    assert sorted(paths) == ["/webhooks/bettermode", "/webhooks/cand/{token}"]
+    assert all(list(methods) == ["post"] for methods in paths.values())
 
 
 def role_statements(cfn: dict[str, Any]) -> list[dict[str, Any]]:
@@ -91,7 +93,7 @@ def role_statements(cfn: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_function_role_is_least_privilege(cfn: dict[str, Any]) -> None:
     statements = {s["Sid"]: s for s in role_statements(cfn)}
-    assert set(statements) == {"DedupeRecords", "ReadSigningSecret", "PublishToCatchAllTopic"}
+    assert set(statements) == {"DedupeRecords", "ReadCredentials", "PublishToCatchAllTopic"}
     dedupe = statements["DedupeRecords"]
     assert sorted(dedupe["Action"]) == [
         "dynamodb:DeleteItem",
@@ -100,10 +102,11 @@ def test_function_role_is_least_privilege(cfn: dict[str, Any]) -> None:
         "dynamodb:UpdateItem",
     ]
     assert dedupe["Resource"] == {"Fn::GetAtt": ["DedupeTable", "Arn"]}
-    assert statements["ReadSigningSecret"]["Action"] == "secretsmanager:GetSecretValue"
-    assert statements["ReadSigningSecret"]["Resource"] == {
-        "Fn::If": ["CreateSigningSecret", {"Ref": "SigningSecretStore"}, {"Ref": "ExistingSigningSecretArn"}]
-    }
+    assert statements["ReadCredentials"]["Action"] == "secretsmanager:GetSecretValue"
+    assert statements["ReadCredentials"]["Resource"] == [
+        {"Fn::If": ["CreateSigningSecret", {"Ref": "SigningSecretStore"}, {"Ref": "ExistingSigningSecretArn"}]},
+        {"Ref": "CandTokenStore"},
+    ]
     assert statements["PublishToCatchAllTopic"] == {
         "Sid": "PublishToCatchAllTopic",
         "Effect": "Allow",
@@ -176,6 +179,7 @@ def test_nouns_with_a_topic_are_one_parameter() -> None:
     template.physical["DedupeTable"] = {"Ref": "t"}
     template.physical["CatchAllTopic"] = {"Ref": "arn:catch-all"}
     template.physical["SigningSecretStore"] = {"Ref": "arn:secret"}
+    template.physical["CandTokenStore"] = {"Ref": "arn:cand"}
     env = template.environment("WebhookFunction")
     assert env["TOPIC_NOUNS"] == "POST,WIDGET_PART"
     assert env["TOPIC_ARN_PREFIX"] == "arn:aws:sns:us-east-1:123456789012:webhooks-local-"
@@ -187,5 +191,20 @@ def test_existing_secret_arn_replaces_the_created_secret() -> None:
     assert "SigningSecretStore" not in cfn["Resources"] or cfn["Resources"]["SigningSecretStore"].get("Condition")
     template = Template.load(overrides={"ExistingSigningSecretArn": arn})
     assert "SigningSecretStore" not in template.resources
-    template.physical.update({"DedupeTable": {"Ref": "t"}, "CatchAllTopic": {"Ref": "arn:c"}})
+    template.physical.update(
+        {"DedupeTable": {"Ref": "t"}, "CatchAllTopic": {"Ref": "arn:c"}, "CandTokenStore": {"Ref": "a"}}
+    )
     assert template.environment("WebhookFunction")["SIGNING_SECRET_ARN"] == arn
+
+
+def test_cand_token_is_generated_long_or_given_and_the_url_is_an_output(cfn: dict[str, Any]) -> None:
+    store = cfn["Resources"]["CandTokenStore"]["Properties"]
+    generated = store["GenerateSecretString"]["Fn::If"][2]
+    assert generated["PasswordLength"] >= 22  # 62 ** 22 > 2 ** 128
+    assert generated["ExcludePunctuation"] is True  # URL-safe
+    parameter = Template.load().document["Parameters"]["CandWebhookToken"]
+    assert parameter["NoEcho"] is True
+    assert parameter["AllowedPattern"] == "^$|^[A-Za-z0-9_-]{22,128}$"  # 22 url-safe characters: 132 bits
+    url = cfn["Outputs"]["CandWebhookUrl"]
+    assert "SENSITIVE" in url["Description"]
+    assert url["Value"]["Fn::If"][1]["Fn::Sub"].endswith("/webhooks/cand/${CandWebhookToken}")

@@ -10,11 +10,11 @@ import copy
 from typing import Any
 
 from handler.config import Settings
+from handler.credentials import signing_secrets
 from handler.delivery import Delivery, Event, Publish, Reply, Request
 from handler.errors import BadRequest, Unauthorized
 from handler.providers.json_body import json_object, optional_object, optional_text, required_text
 from handler.signing import check_timestamp, signature_matches
-from handler.signing_keys import active_secrets
 
 SOURCE = "bettermode"
 
@@ -47,7 +47,7 @@ def authenticate(request: Request, settings: Settings, now_ms: int) -> None:
     if not timestamp:
         raise Unauthorized(f"the request has no {timestamp_header} header")
     check_timestamp(timestamp, now_ms, settings.replay_window_seconds, settings.future_skew_seconds)
-    if not signature_matches(active_secrets(settings), timestamp, request.body, signature):
+    if not signature_matches(signing_secrets(settings), timestamp, request.body, signature):
         raise Unauthorized("the signature does not match the body")
 
 

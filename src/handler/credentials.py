@@ -1,0 +1,41 @@
+"""Where the active credentials come from: Bettermode signing secrets and canD path tokens.
+
+A local value (`SIGNING_SECRET`, `CAND_WEBHOOK_TOKEN`; comma-separated for several) wins, for local
+runs and tests. Deployed, each lives in a Secrets Manager secret, fetched with Powertools
+Parameters and cached for `SECRET_CACHE_SECONDS`, so rotating one (store "old,new", switch the
+platform, then store "new") needs no deployment. Several active values are what make a rotation
+lossless.
+"""
+
+from __future__ import annotations
+
+from handler.config import Settings, split_list
+from handler.errors import Unavailable
+
+
+def signing_secrets(settings: Settings) -> tuple[str, ...]:
+    """The secrets a Bettermode signature may be made with."""
+    return _active(settings.signing_secrets, settings.signing_secret_arn, settings, "signing secret")
+
+
+def cand_tokens(settings: Settings) -> tuple[str, ...]:
+    """The path tokens a canD webhook URL may carry."""
+    return _active(settings.cand_tokens, settings.cand_token_arn, settings, "canD token")
+
+
+def _active(local: tuple[str, ...], secret_arn: str | None, settings: Settings, what: str) -> tuple[str, ...]:
+    if local:
+        return local
+    if not secret_arn:
+        raise Unavailable(f"the receiver is not configured (no {what})")
+    # Imported here: only deployed functions read Secrets Manager, and only once per cache period.
+    from aws_lambda_powertools.utilities import parameters
+
+    try:
+        value = parameters.get_secret(secret_arn, max_age=settings.secret_cache_seconds)
+    except parameters.exceptions.GetParameterError as error:
+        raise Unavailable(f"the {what} could not be read") from error
+    values = split_list(value if isinstance(value, str) else value.decode("utf-8"))
+    if not values:
+        raise Unavailable(f"the {what} is empty")
+    return values
