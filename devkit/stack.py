@@ -38,6 +38,8 @@ class EmulatedStack:
     environment: dict[str, str]
     table_name: str
     topics: dict[str, str]  # topic logical id -> ARN
+    bucket: str | None = None
+    failure_queue_url: str | None = None
     queues: dict[str, str] = field(default_factory=dict)  # topic logical id -> subscriber queue URL
 
     def topic_name(self, logical: str) -> str:
@@ -84,6 +86,19 @@ def create_stack(template: Template, client: ClientFactory, secret_values: Mappi
         name = _name(template, logical, props.get("TopicName"))
         arn = sns.create_topic(Name=name)["TopicArn"]
         template.physical[logical] = {"Ref": arn, "TopicArn": arn, "TopicName": name}
+    for logical, resource in template.of_type("AWS::S3::Bucket").items():
+        name = _name(template, logical, (resource.get("Properties") or {}).get("BucketName")).lower()
+        client("s3").create_bucket(Bucket=name)
+        template.physical[logical] = {
+            "Ref": name,
+            "Arn": f"arn:aws:s3:::{name}",
+            "DomainName": f"{name}.s3.amazonaws.com",
+        }
+    for logical, resource in template.of_type("AWS::SQS::Queue").items():
+        name = _name(template, logical, (resource.get("Properties") or {}).get("QueueName"))
+        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        template.physical[logical] = {"Ref": url, "Arn": arn, "QueueName": name, "QueueUrl": url}
     for logical in template.of_type("AWS::SecretsManager::Secret"):
         value = secret_values.get(logical) or secrets.token_urlsafe(30)
         arn = secretsmanager.create_secret(Name=f"{template.stack_name}-{logical}", SecretString=value)["ARN"]
@@ -96,6 +111,8 @@ def create_stack(template: Template, client: ClientFactory, secret_values: Mappi
         environment=template.environment(function),
         table_name=template.physical[next(iter(tables))]["Ref"],
         topics={logical: template.physical[logical]["Ref"] for logical in template.of_type("AWS::SNS::Topic")},
+        bucket=next((template.physical[b]["Ref"] for b in template.of_type("AWS::S3::Bucket")), None),
+        failure_queue_url=next((template.physical[q]["Ref"] for q in template.of_type("AWS::SQS::Queue")), None),
     )
     for logical, arn in stack.topics.items():
         stack.queues[logical] = subscribe_queue(sns, sqs, arn, f"{template.physical[logical]['TopicName']}-subscriber")

@@ -29,6 +29,8 @@ class Settings:
     future_skew_seconds: int
     dedupe_ttl_seconds: int
     max_body_bytes: int
+    payload_bucket: str | None
+    failure_queue_url: str | None
 
     def require_table(self) -> str:
         """The dedupe table's name, or a 503 when the stack forgot to set it."""
@@ -82,7 +84,9 @@ def from_env(env: Mapping[str, str]) -> Settings:
         replay_window_seconds=_int(env, "REPLAY_WINDOW_SECONDS", 15 * MINUTE),
         future_skew_seconds=_int(env, "FUTURE_SKEW_SECONDS", MINUTE),
         dedupe_ttl_seconds=_int(env, "DEDUPE_TTL_DAYS", 7) * DAY,
-        max_body_bytes=_int(env, "MAX_BODY_BYTES", 256 * 1024 - 8 * 1024),
+        max_body_bytes=_int(env, "MAX_BODY_BYTES", 5 * 1024 * 1024),
+        payload_bucket=env.get("PAYLOAD_BUCKET") or None,
+        failure_queue_url=env.get("FAILURE_QUEUE_URL") or None,
     )
 
 

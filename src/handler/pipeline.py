@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from handler import claims, publishing
+from handler import claims, failures, publishing
 from handler.config import Settings
 from handler.delivery import Event, Receipt
 from handler.errors import Unavailable
@@ -22,18 +22,25 @@ def deliver(event: Event, settings: Settings, lambda_context: Any) -> Receipt:
     completed failed, the event is acknowledged (it is on its topic); should the same id come
     again after the lease, it is published again, and subscribers drop it by `event_id`.
     """
+    prepared: list[publishing.Outgoing] = []
     published: list[tuple[str, str]] = []
 
     def publish_it() -> dict[str, Any]:
-        topic_arn, message_id = publishing.publish(event, settings)
-        published.append((topic_arn, message_id))
-        return {"topic_arn": topic_arn, "message_id": message_id}
+        outgoing = publishing.prepare(event, settings)  # stores a large body in S3 first
+        prepared.append(outgoing)
+        message_id = publishing.send(outgoing)
+        published.append((outgoing.topic_arn, message_id))
+        return {"topic_arn": outgoing.topic_arn, "message_id": message_id}
 
     key = claims.claim_key(event.source, event.dedupe_key)
     try:
         result = claims.run_once(settings, key, lambda_context, publish_it)
     except publishing.PublishFailed as error:
-        logger.warning("publish failed; claim released", extra={"error": str(error), "event_id": event.event_id})
+        kept = failures.record(event, prepared[0] if prepared else None, key, settings, str(error))
+        logger.warning(
+            "publish failed; claim released",
+            extra={"error": str(error), "event_id": event.event_id, "on_failure_queue": kept},
+        )
         raise Unavailable("the event could not be published; retry later") from error
     except claims.ClaimFailed as error:
         if published:

@@ -1,30 +1,55 @@
-"""Publishing an Event to its noun's SNS topic: the only code that talks to SNS.
+"""Publishing an Event to its noun's SNS topic: the only code that talks to SNS and S3.
 
 The message body is the webhook body exactly as received, so subscribers see what the platform
 sent. Message attributes carry what subscription filter policies need; SQS raw delivery drops a
-message with more than 10 attributes, so there are never more.
+message with more than 10 attributes, so there are at most 9 of them, leaving room for one more:
+
+An event too large for SNS (256 KiB with its attributes) is stored in S3 and the message is a
+pointer in the format of the AWS SNS and SQS Extended Client libraries,
+`["software.amazon.payloadoffloading.PayloadS3Pointer", {"s3BucketName": ..., "s3Key": ...}]`,
+with the `ExtendedPayloadSize` attribute, so that those libraries fetch the body transparently.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from handler.aws_clients import client
 from handler.config import Settings
 from handler.delivery import Event
+from handler.errors import PayloadTooLarge
 
-MAX_ATTRIBUTES = 10
+MAX_FILTER_ATTRIBUTES = 9
 MAX_ATTRIBUTE_LENGTH = 256  # filter values are short ids and names; longer is noise, not a filter key
+SNS_MAX_MESSAGE_BYTES = 262_144  # body and attributes together
+POINTER_CLASS = "software.amazon.payloadoffloading.PayloadS3Pointer"
+SIZE_ATTRIBUTE = "ExtendedPayloadSize"
 
 
 class PublishFailed(Exception):
-    """SNS did not take the message; the claim must be released so that a retry can publish."""
+    """SNS (or S3) did not take the message; the claim must be released so that a retry can publish."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """An SNS message ready to publish: the topic, the message text and its SNS attributes."""
+
+    topic_arn: str
+    message: str
+    attributes: Mapping[str, Mapping[str, str]]
+
+    @property
+    def offloaded(self) -> bool:
+        return SIZE_ATTRIBUTE in self.attributes
 
 
 def message_attributes(event: Event) -> dict[str, str]:
     """The filter attributes of an event: the shared ones first, then the provider's own.
 
-    Empty values are left out (SNS rejects them), and the list is cut at ten.
+    Empty values are left out (SNS rejects them), and the list is cut at nine.
     """
     attributes: dict[str, str] = {
         "source": event.source,
@@ -38,7 +63,7 @@ def message_attributes(event: Event) -> dict[str, str]:
         if value and name not in attributes:
             attributes[name] = value
     kept = {name: value[:MAX_ATTRIBUTE_LENGTH] for name, value in attributes.items() if value}
-    return dict(list(kept.items())[:MAX_ATTRIBUTES])
+    return dict(list(kept.items())[:MAX_FILTER_ATTRIBUTES])
 
 
 def sns_attributes(attributes: Mapping[str, str]) -> dict[str, dict[str, str]]:
@@ -46,17 +71,53 @@ def sns_attributes(attributes: Mapping[str, str]) -> dict[str, dict[str, str]]:
     return {name: {"DataType": "String", "StringValue": value} for name, value in attributes.items()}
 
 
-def publish(event: Event, settings: Settings) -> tuple[str, str]:
-    """Publish the event once; returns (topic ARN, SNS message id) or raises PublishFailed."""
+def message_size(message: str, attributes: Mapping[str, Mapping[str, str]]) -> int:
+    """What SNS counts against its limit: the message and every attribute's name, type and value."""
+    size = len(message.encode("utf-8"))
+    for name, value in attributes.items():
+        size += len(name.encode()) + len(value["DataType"].encode()) + len(value["StringValue"].encode())
+    return size
+
+
+def payload_key(event: Event) -> str:
+    """The S3 key of an offloaded body: one per event, so a retried publish rewrites the same object."""
+    digest = hashlib.sha256(f"{event.source}:{event.dedupe_key}".encode("utf-8", "surrogatepass")).hexdigest()
+    return f"payloads/{event.source}/{digest[:40]}.json"
+
+
+def prepare(event: Event, settings: Settings) -> Outgoing:
+    """The message for an event: its body as is, or, when too large for SNS, a pointer to it in S3."""
+    topic_arn = settings.topic_for(event.noun)
+    message = event.body.decode("utf-8")
+    attributes = sns_attributes(message_attributes(event))
+    if message_size(message, attributes) <= SNS_MAX_MESSAGE_BYTES:
+        return Outgoing(topic_arn, message, attributes)
+    if not settings.payload_bucket:
+        raise PayloadTooLarge("the event is larger than SNS accepts and no payload bucket is configured")
+    attributes[SIZE_ATTRIBUTE] = {"DataType": "Number", "StringValue": str(len(event.body))}
+    return Outgoing(topic_arn, offload(event, settings.payload_bucket), attributes)
+
+
+def offload(event: Event, bucket: str) -> str:
+    """Store the body in S3 and return the pointer message that stands for it."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    topic_arn = settings.topic_for(event.noun)
+    key = payload_key(event)
+    try:
+        client("s3").put_object(Bucket=bucket, Key=key, Body=event.body, ContentType="application/json")
+    except (BotoCoreError, ClientError) as error:
+        raise PublishFailed(f"storing the large event in S3 failed: {error}") from error
+    return json.dumps([POINTER_CLASS, {"s3BucketName": bucket, "s3Key": key}])
+
+
+def send(outgoing: Outgoing) -> str:
+    """Publish the prepared message once; returns the SNS message id or raises PublishFailed."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
         response = client("sns").publish(
-            TopicArn=topic_arn,
-            Message=event.body.decode("utf-8"),
-            MessageAttributes=sns_attributes(message_attributes(event)),
+            TopicArn=outgoing.topic_arn, Message=outgoing.message, MessageAttributes=dict(outgoing.attributes)
         )
     except (BotoCoreError, ClientError) as error:
-        raise PublishFailed(f"SNS publish to {topic_arn} failed: {error}") from error
-    return topic_arn, response["MessageId"]
+        raise PublishFailed(f"SNS publish to {outgoing.topic_arn} failed: {error}") from error
+    return str(response["MessageId"])

@@ -524,8 +524,9 @@ def test_invalid_base64_is_a_400(receiver: Receiver) -> None:
     assert receiver.invoke(event).status == 400
 
 
-def test_oversized_body_is_refused_before_anything_else(receiver: Receiver) -> None:
-    body = b'{"type": "SUBSCRIPTION", "pad": "' + b"x" * 300_000 + b'"}'
+def test_oversized_body_is_refused_before_it_is_parsed(receiver: Receiver) -> None:
+    body = b'{"type": "SUBSCRIPTION", "pad": "' + b"x" * (5 * 1024 * 1024) + b'"}'
+    assert receiver.post(body, secret="wrong").status == 401  # authentication comes first
     response = receiver.post(body)
     assert response.status == 413
     assert response.json()["error"] == "payload_too_large"

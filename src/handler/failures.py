@@ -1,0 +1,149 @@
+"""The failure queue: events whose publish failed, kept for a redrive.
+
+When SNS (or S3) still fails after the client's retries, the claim is released and the answer is
+503, so the platform retries. The platform's retries are not documented, though, so the event is
+also put on an SQS queue. `redrive` republishes what is there through the same claim, so whichever
+comes first (the platform's retry or the redrive) publishes and the other is a duplicate: exactly
+once still holds, as long as the redrive runs within the dedupe window (DEDUPE_TTL_DAYS).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from handler import claims, publishing
+from handler.aws_clients import client
+from handler.config import Settings
+from handler.delivery import Event
+from handler.errors import InProgress, Unavailable
+from handler.publishing import Outgoing
+
+logger = Logger(child=True)
+ENVELOPE_VERSION = 1
+SQS_MAX_MESSAGE_BYTES = 262_144
+
+
+def envelope(event: Event, outgoing: Outgoing | None, claim_key: str, reason: str) -> dict[str, Any]:
+    """What the queue keeps: the exact SNS message (or the raw body, if it never got that far) and its claim."""
+    return {
+        "version": ENVELOPE_VERSION,
+        "claim_key": claim_key,
+        "source": event.source,
+        "event_id": event.event_id,
+        "topic_arn": outgoing.topic_arn if outgoing else None,
+        "message": outgoing.message if outgoing else event.body.decode("utf-8"),
+        "attributes": dict(outgoing.attributes) if outgoing else None,
+        "failed_at": int(time.time()),
+        "reason": reason[:500],
+    }
+
+
+def record(event: Event, outgoing: Outgoing | None, claim_key: str, settings: Settings, reason: str) -> bool:
+    """Put the event on the failure queue; False (and an error log) when it cannot be kept there."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if not settings.failure_queue_url:
+        return False
+    if outgoing is None:
+        try:
+            outgoing = publishing.Outgoing(
+                settings.topic_for(event.noun),
+                event.body.decode("utf-8"),
+                publishing.sns_attributes(publishing.message_attributes(event)),
+            )
+        except Unavailable:  # no topic configured: keep the body, the redrive uses the catch-all
+            outgoing = None
+    body = json.dumps(envelope(event, outgoing, claim_key, reason), separators=(",", ":"))
+    if len(body.encode("utf-8")) > SQS_MAX_MESSAGE_BYTES:
+        logger.error("event too large for the failure queue", extra={"event_id": event.event_id})
+        return False
+    try:
+        client("sqs").send_message(
+            QueueUrl=settings.failure_queue_url,
+            MessageBody=body,
+            MessageAttributes={
+                "source": {"DataType": "String", "StringValue": event.source},
+                "event_id": {"DataType": "String", "StringValue": event.event_id[:256]},
+            },
+        )
+    except (BotoCoreError, ClientError) as error:
+        logger.error("could not record the failed event", extra={"event_id": event.event_id, "error": str(error)})
+        return False
+    return True
+
+
+@dataclass
+class RedriveReport:
+    """What a redrive did with each message it received."""
+
+    received: int = 0
+    published: int = 0
+    duplicates: int = 0  # already published by a retry of the platform: removed, not republished
+    failed: int = 0  # left on the queue; they come back after the visibility timeout
+    invalid: int = 0  # not an envelope of ours: left on the queue for a person to look at
+
+
+class _Lease:
+    """A claim's lease during a redrive: as long as the message stays invisible to other readers."""
+
+    def __init__(self, seconds: int) -> None:
+        self.deadline = time.monotonic() + seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+def redrive(settings: Settings, *, max_messages: int | None = None, visibility_seconds: int = 60) -> RedriveReport:
+    """Republish what the failure queue holds, once per event, through the same claims."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    report = RedriveReport()
+    if not settings.failure_queue_url:
+        return report
+    sqs = client("sqs")
+    while max_messages is None or report.received < max_messages:
+        batch = sqs.receive_message(
+            QueueUrl=settings.failure_queue_url,
+            MaxNumberOfMessages=10 if max_messages is None else max(1, min(10, max_messages - report.received)),
+            VisibilityTimeout=visibility_seconds,
+            WaitTimeSeconds=1,
+        ).get("Messages", [])
+        if not batch:
+            break
+        for message in batch:
+            report.received += 1
+            outcome = _redrive_one(message["Body"], settings, visibility_seconds)
+            setattr(report, outcome, getattr(report, outcome) + 1)
+            if outcome in ("published", "duplicates"):
+                # If the delete fails, the message comes back and its claim makes it a duplicate.
+                with contextlib.suppress(BotoCoreError, ClientError):
+                    sqs.delete_message(QueueUrl=settings.failure_queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return report
+
+
+def _redrive_one(body: str, settings: Settings, visibility_seconds: int) -> str:
+    try:
+        kept = json.loads(body)
+        if kept.get("version") != ENVELOPE_VERSION:
+            return "invalid"
+        topic_arn = kept["topic_arn"] or settings.catch_all_topic_arn
+        outgoing = Outgoing(topic_arn, kept["message"], kept["attributes"] or {})
+        claim_key = str(kept["claim_key"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return "invalid"
+
+    def publish_it() -> dict[str, Any]:
+        return {"topic_arn": outgoing.topic_arn, "message_id": publishing.send(outgoing)}
+
+    try:
+        result = claims.run_once(settings, claim_key, _Lease(visibility_seconds), publish_it)
+    except (publishing.PublishFailed, claims.ClaimFailed, InProgress) as error:
+        logger.warning("redrive failed; the message stays on the queue", extra={"error": str(error)})
+        return "failed"
+    return "duplicates" if result.get("duplicate") else "published"
