@@ -17,6 +17,7 @@ from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from devkit.atomic import atomic_dynamodb
 from devkit.events import http_api_event
 from devkit.runtime import EMULATED_AWS, REGION, handler_environment, invoke
 from devkit.samples import LOCAL_CAND_TOKEN, LOCAL_SECRET, local_secrets
@@ -39,15 +40,21 @@ class _WebhookHandler(BaseHTTPRequestHandler):
     on_request: Callable[[str], None] = staticmethod(lambda line: None)
 
     def _relay(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length) if length else b""
+        try:
+            length = int(self.headers.get("content-length") or 0)
+        except ValueError:
+            self.send_error(400, "bad Content-Length")
+            return
+        body = self.rfile.read(length) if length > 0 else b""
         try:
             body.decode("utf-8")
             binary = False
         except UnicodeDecodeError:
             binary = True  # as API Gateway does for bodies that are not text
         path = self.path.split("?", 1)[0]
-        event = http_api_event(body, dict(self.headers.items()), path=path, method=self.command, base64_body=binary)
+        # API Gateway lower-cases names and joins a repeated header's values with commas.
+        headers = {name.lower(): ",".join(self.headers.get_all(name) or []) for name in set(self.headers.keys())}
+        event = http_api_event(body, headers, path=path, method=self.command, base64_body=binary)
         response = invoke(event)
         payload = response.body.encode("utf-8")
         self.send_response(response.status)
@@ -120,6 +127,7 @@ class LocalEndpoint:
         aws = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
         aws.start()
         self._exit.callback(aws.stop)
+        self._exit.enter_context(atomic_dynamodb())  # conditional writes as atomic as DynamoDB's
         self.stack = create_stack(Template.load(), self.client, local_secrets(self.secret, self.cand_token))
         variables = self.stack.environment | {"AWS_ENDPOINT_URL": self.aws_url, "POWERTOOLS_LOG_LEVEL": self.log_level}
         self._exit.enter_context(handler_environment(variables))

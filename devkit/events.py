@@ -13,14 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from handler.providers.bettermode import HEADER_FAMILIES as _FAMILIES
 from handler.signing import sign
 
 BETTERMODE_PATH = "/webhooks/bettermode"
 CAND_ROUTE = "/webhooks/cand/{token}"
-HEADER_FAMILIES = {
-    "bettermode": ("x-bettermode-signature", "x-bettermode-request-timestamp"),
-    "tribe": ("x-tribe-signature", "x-tribe-request-timestamp"),
-}
+# "bettermode" / "tribe" -> (signature header, timestamp header), as the receiver reads them
+HEADER_FAMILIES = {signature.split("-")[1]: (signature, timestamp) for signature, timestamp in _FAMILIES}
 
 
 def cand_event(body: bytes, token: str, *, base64_body: bool = False) -> dict[str, Any]:

@@ -41,8 +41,14 @@ def with_fresh_id(body: bytes) -> bytes:
 
 
 def send(url: str, body: bytes, secret: str, family: str = "bettermode", timeout: float = 15) -> HttpResponse:
-    """POST the body signed with `secret`, as Bettermode would; any HTTP status is returned, not raised."""
-    request = urllib.request.Request(url, data=body, headers=signed_headers(secret, body, family=family), method="POST")  # noqa: S310 - the user's URL
+    """POST the body as the platform would: signed with `secret` for Bettermode, as is to a canD URL
+    (canD signs nothing; its URL carries the token). Any HTTP status is returned, not raised."""
+    headers = (
+        {"content-type": "application/json"}
+        if "/webhooks/cand/" in url
+        else signed_headers(secret, body, family=family)
+    )
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - the user's URL
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
             headers = {name.lower(): value for name, value in response.headers.items()}

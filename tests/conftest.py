@@ -11,6 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from devkit.atomic import atomic_dynamodb
 from devkit.events import HttpResponse, LambdaContext, cand_event, http_api_event, signed_headers
 from devkit.runtime import reset_handler_state
 from devkit.stack import EmulatedStack, Message, create_stack, drain
@@ -77,7 +78,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    with mock_aws():
+    with mock_aws(), atomic_dynamodb():
         reset_handler_state()
         yield
     reset_handler_state()

@@ -23,10 +23,12 @@ def client(service: str) -> Any:
             import boto3
             from botocore.config import Config
 
+            # At worst 2 x (1 s + 2 s) plus a short backoff: inside the 10 s function timeout with
+            # time left to release a claim and answer 503 ourselves.
             config = Config(
-                connect_timeout=2,
-                read_timeout=3,
-                retries={"mode": "standard", "total_max_attempts": 3},
+                connect_timeout=1,
+                read_timeout=2,
+                retries={"mode": "standard", "total_max_attempts": 2},
             )
             _clients[service] = boto3.session.Session().client(service, config=config)
         return _clients[service]

@@ -25,31 +25,32 @@ from handler.errors import InProgress
 KEY_PREFIX = "webhook"  # item ids are "webhook#<md5 of the namespaced key>"
 
 _lock = threading.Lock()
-_store: dict[str, Any] = {}
+_layers: dict[tuple[str, int], Any] = {}
 
 
-def claim_key(source: str, dedupe_key: str) -> str:
+class ClaimFailed(Exception):
+    """DynamoDB could not record a claim, its completion or its release."""
+
+
+def claim_key(source: str, event_id: str) -> str:
     """The idempotency key of an event: namespaced by source, so providers never collide."""
-    return f"{source}:{dedupe_key}"
+    return f"{source}:{event_id}"
 
 
-def idempotency(settings: Settings) -> tuple[Any, Any]:
-    """(persistence layer, config) for this container, created on first use."""
-    table = settings.require_table()
+def persistence_layer(table: str, expires_after_seconds: int) -> Any:
+    """The container's persistence layer for this table and record lifetime, created on first use.
+
+    Powertools fixes a layer's record lifetime the first time it is used, so each lifetime (one
+    per source) has its own layer; they share the DynamoDB client.
+    """
     with _lock:
-        if _store.get("table") != table:
-            from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+        layer = _layers.get((table, expires_after_seconds))
+        if layer is None:
+            from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-            _store["table"] = table
-            _store["layer"] = DynamoDBPersistenceLayer(table_name=table, boto3_client=client("dynamodb"))
-            _store["config"] = IdempotencyConfig(
-                event_key_jmespath="key",
-                expires_after_seconds=settings.dedupe_ttl_seconds,
-                use_local_cache=False,  # containers do not share a cache; DynamoDB is the truth
-                raise_on_no_idempotency_key=True,
-                response_hook=_mark_duplicate,
-            )
-        return _store["layer"], _store["config"]
+            layer = DynamoDBPersistenceLayer(table_name=table, boto3_client=client("dynamodb"))
+            _layers[(table, expires_after_seconds)] = layer
+        return layer
 
 
 def _mark_duplicate(response: Any, _record: Any) -> Any:
@@ -58,29 +59,40 @@ def _mark_duplicate(response: Any, _record: Any) -> Any:
 
 
 def reset() -> None:
-    """Forget the persistence layer (tests that switch tables call this)."""
+    """Forget the persistence layers (tests that switch tables call this)."""
     with _lock:
-        _store.clear()
+        _layers.clear()
 
 
-class ClaimFailed(Exception):
-    """DynamoDB could not record a claim, its completion or its release."""
-
-
-def run_once(settings: Settings, key: str, lambda_context: Any, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def run_once(
+    settings: Settings,
+    key: str,
+    lambda_context: Any,
+    action: Callable[[], dict[str, Any]],
+    expires_after_seconds: int | None = None,
+) -> dict[str, Any]:
     """Run `action` at most once per `key` and return its result, or the stored one (with `duplicate`).
 
-    Raises InProgress while another delivery holds the claim, ClaimFailed when DynamoDB fails, and
-    re-raises whatever `action` raised once its claim is released.
+    The claim is remembered `expires_after_seconds` (default DEDUPE_TTL_DAYS). Raises InProgress
+    while another delivery holds the claim, ClaimFailed when DynamoDB fails, and re-raises whatever
+    `action` raised once its claim is released.
     """
-    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
         IdempotencyInconsistentStateError,
         IdempotencyPersistenceLayerError,
     )
 
-    layer, config = idempotency(settings)
+    lifetime = expires_after_seconds or settings.dedupe_ttl_seconds
+    layer = persistence_layer(settings.require_table(), lifetime)
+    config = IdempotencyConfig(  # per call: it carries this invocation's Lambda context
+        event_key_jmespath="key",
+        expires_after_seconds=lifetime,
+        use_local_cache=False,  # containers do not share a cache; DynamoDB is the truth
+        raise_on_no_idempotency_key=True,
+        response_hook=_mark_duplicate,
+    )
     if lambda_context is not None:
         config.register_lambda_context(lambda_context)  # the lease ends when this invocation would time out
 

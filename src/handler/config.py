@@ -28,6 +28,7 @@ class Settings:
     replay_window_seconds: int
     future_skew_seconds: int
     dedupe_ttl_seconds: int
+    cand_dedupe_ttl_seconds: int
     max_body_bytes: int
     payload_bucket: str | None
     failure_queue_url: str | None
@@ -37,6 +38,15 @@ class Settings:
         if not self.table_name:
             raise Unavailable("the receiver is not configured (TABLE_NAME)")
         return self.table_name
+
+    def dedupe_ttl_for(self, source: str) -> int:
+        """How long an event id of this source is remembered.
+
+        canD sends no event id, so its id is derived from the body, and a legitimately repeated
+        event (the same vote again, a name changed back) has the same id: its window is short,
+        just long enough to absorb a redelivery. Bettermode's ids are unique: days.
+        """
+        return self.cand_dedupe_ttl_seconds if source == "cand" else self.dedupe_ttl_seconds
 
     def topic_for(self, noun: str) -> str:
         """The noun's own topic where the stack has one, else the catch-all, so no noun is dropped."""
@@ -84,6 +94,7 @@ def from_env(env: Mapping[str, str]) -> Settings:
         replay_window_seconds=_int(env, "REPLAY_WINDOW_SECONDS", 15 * MINUTE),
         future_skew_seconds=_int(env, "FUTURE_SKEW_SECONDS", MINUTE),
         dedupe_ttl_seconds=_int(env, "DEDUPE_TTL_DAYS", 7) * DAY,
+        cand_dedupe_ttl_seconds=_int(env, "CAND_DEDUPE_TTL_SECONDS", 15 * MINUTE),
         max_body_bytes=_int(env, "MAX_BODY_BYTES", 5 * 1024 * 1024),
         payload_bucket=env.get("PAYLOAD_BUCKET") or None,
         failure_queue_url=env.get("FAILURE_QUEUE_URL") or None,

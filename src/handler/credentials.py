@@ -9,8 +9,12 @@ lossless.
 
 from __future__ import annotations
 
+from aws_lambda_powertools import Logger
+
 from handler.config import Settings, split_list
 from handler.errors import Unavailable
+
+logger = Logger(child=True)
 
 
 def signing_secrets(settings: Settings) -> tuple[str, ...]:
@@ -24,18 +28,22 @@ def cand_tokens(settings: Settings) -> tuple[str, ...]:
 
 
 def _active(local: tuple[str, ...], secret_arn: str | None, settings: Settings, what: str) -> tuple[str, ...]:
+    """The answers never name which credential is missing: that would tell a stranger a route exists."""
     if local:
         return local
     if not secret_arn:
-        raise Unavailable(f"the receiver is not configured (no {what})")
+        logger.error("no credential configured", extra={"credential": what})
+        raise Unavailable("the receiver is not configured")
     # Imported here: only deployed functions read Secrets Manager, and only once per cache period.
     from aws_lambda_powertools.utilities import parameters
 
     try:
         value = parameters.get_secret(secret_arn, max_age=settings.secret_cache_seconds)
     except parameters.exceptions.GetParameterError as error:
-        raise Unavailable(f"the {what} could not be read") from error
+        logger.error("credential could not be read", extra={"credential": what, "error": str(error)})
+        raise Unavailable("a credential could not be read; retry later") from error
     values = split_list(value if isinstance(value, str) else value.decode("utf-8"))
     if not values:
-        raise Unavailable(f"the {what} is empty")
+        logger.error("credential is empty", extra={"credential": what})
+        raise Unavailable("the receiver is not configured")
     return values

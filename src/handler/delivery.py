@@ -24,12 +24,12 @@ class Request:
 class Event:
     """One community event to publish exactly once.
 
-    `dedupe_key` is unique per event within its source; the claim namespaces it by `source`, so two
-    providers can never collide. `attributes` are the provider's extra SNS filter attributes.
+    `event_id` is unique per event within its source and is what deduplicates it; the claim
+    namespaces it by `source`, so two providers can never collide. `attributes` are the provider's
+    extra SNS filter attributes (empty values are left out when publishing).
     """
 
     source: str
-    dedupe_key: str
     event_id: str
     name: str
     noun: str

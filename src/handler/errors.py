@@ -50,9 +50,13 @@ class NotFound(WebhookError):
 
 
 class InProgress(WebhookError):
-    """Another delivery of the same event is being processed right now (409, retry later)."""
+    """Another delivery of the same event is being processed right now (503, retry later).
 
-    status = 409
+    A 5xx, not a 409: platforms retry timeouts and 5xx, not necessarily 4xx, and this delivery must
+    be retried in case the one in progress fails.
+    """
+
+    status = 503
     code = "in_progress"
     retry_after = 5
 

@@ -69,7 +69,7 @@ def record(event: Event, outgoing: Outgoing | None, claim_key: str, settings: Se
             MessageBody=body,
             MessageAttributes={
                 "source": {"DataType": "String", "StringValue": event.source},
-                "event_id": {"DataType": "String", "StringValue": event.event_id[:256]},
+                "event_id": {"DataType": "String", "StringValue": publishing.clean(event.event_id) or "-"},
             },
         )
     except (BotoCoreError, ClientError) as error:
@@ -107,6 +107,7 @@ def redrive(settings: Settings, *, max_messages: int | None = None, visibility_s
     if not settings.failure_queue_url:
         return report
     sqs = client("sqs")
+    seen: set[str] = set()  # a message that failed may come back in the same run: one try per run
     while max_messages is None or report.received < max_messages:
         batch = sqs.receive_message(
             QueueUrl=settings.failure_queue_url,
@@ -114,9 +115,11 @@ def redrive(settings: Settings, *, max_messages: int | None = None, visibility_s
             VisibilityTimeout=visibility_seconds,
             WaitTimeSeconds=1,
         ).get("Messages", [])
-        if not batch:
+        fresh = [message for message in batch if message["MessageId"] not in seen]
+        if not fresh:
             break
-        for message in batch:
+        for message in fresh:
+            seen.add(message["MessageId"])
             report.received += 1
             outcome = _redrive_one(message["Body"], settings, visibility_seconds)
             setattr(report, outcome, getattr(report, outcome) + 1)
@@ -135,6 +138,7 @@ def _redrive_one(body: str, settings: Settings, visibility_seconds: int) -> str:
         topic_arn = kept["topic_arn"] or settings.catch_all_topic_arn
         outgoing = Outgoing(topic_arn, kept["message"], kept["attributes"] or {})
         claim_key = str(kept["claim_key"])
+        lifetime = settings.dedupe_ttl_for(str(kept.get("source", "")))
     except (ValueError, KeyError, TypeError, AttributeError):
         return "invalid"
 
@@ -142,7 +146,7 @@ def _redrive_one(body: str, settings: Settings, visibility_seconds: int) -> str:
         return {"topic_arn": outgoing.topic_arn, "message_id": publishing.send(outgoing)}
 
     try:
-        result = claims.run_once(settings, claim_key, _Lease(visibility_seconds), publish_it)
+        result = claims.run_once(settings, claim_key, _Lease(visibility_seconds), publish_it, lifetime)
     except (publishing.PublishFailed, claims.ClaimFailed, InProgress) as error:
         logger.warning("redrive failed; the message stays on the queue", extra={"error": str(error)})
         return "failed"

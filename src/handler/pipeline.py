@@ -32,9 +32,9 @@ def deliver(event: Event, settings: Settings, lambda_context: Any) -> Receipt:
         published.append((outgoing.topic_arn, message_id))
         return {"topic_arn": outgoing.topic_arn, "message_id": message_id}
 
-    key = claims.claim_key(event.source, event.dedupe_key)
+    key = claims.claim_key(event.source, event.event_id)
     try:
-        result = claims.run_once(settings, key, lambda_context, publish_it)
+        result = claims.run_once(settings, key, lambda_context, publish_it, settings.dedupe_ttl_for(event.source))
     except publishing.PublishFailed as error:
         kept = failures.record(event, prepared[0] if prepared else None, key, settings, str(error))
         logger.warning(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -26,6 +27,8 @@ MAX_FILTER_ATTRIBUTES = 9
 MAX_ATTRIBUTE_LENGTH = 256  # filter values are short ids and names; longer is noise, not a filter key
 SNS_MAX_MESSAGE_BYTES = 262_144  # body and attributes together
 POINTER_CLASS = "software.amazon.payloadoffloading.PayloadS3Pointer"
+# Characters SNS and SQS refuse in attribute values (outside XML's range, lone surrogates included).
+_NOT_ALLOWED = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 SIZE_ATTRIBUTE = "ExtendedPayloadSize"
 
 
@@ -49,7 +52,8 @@ class Outgoing:
 def message_attributes(event: Event) -> dict[str, str]:
     """The filter attributes of an event: the shared ones first, then the provider's own.
 
-    Empty values are left out (SNS rejects them), and the list is cut at nine.
+    Values are cleaned of characters SNS refuses and cut at 256 characters; empty ones are left
+    out (SNS rejects them), and the list is cut at nine.
     """
     attributes: dict[str, str] = {
         "source": event.source,
@@ -62,8 +66,14 @@ def message_attributes(event: Event) -> dict[str, str]:
     for name, value in event.attributes.items():
         if value and name not in attributes:
             attributes[name] = value
-    kept = {name: value[:MAX_ATTRIBUTE_LENGTH] for name, value in attributes.items() if value}
+    cleaned = {name: clean(value) for name, value in attributes.items() if value}
+    kept = {name: value for name, value in cleaned.items() if value}
     return dict(list(kept.items())[:MAX_FILTER_ATTRIBUTES])
+
+
+def clean(value: str) -> str:
+    """An attribute value SNS accepts: no refused characters, at most 256 characters."""
+    return _NOT_ALLOWED.sub("", value)[:MAX_ATTRIBUTE_LENGTH]
 
 
 def sns_attributes(attributes: Mapping[str, str]) -> dict[str, dict[str, str]]:
@@ -81,7 +91,7 @@ def message_size(message: str, attributes: Mapping[str, Mapping[str, str]]) -> i
 
 def payload_key(event: Event) -> str:
     """The S3 key of an offloaded body: one per event, so a retried publish rewrites the same object."""
-    digest = hashlib.sha256(f"{event.source}:{event.dedupe_key}".encode("utf-8", "surrogatepass")).hexdigest()
+    digest = hashlib.sha256(f"{event.source}:{event.event_id}".encode("utf-8", "surrogatepass")).hexdigest()
     return f"payloads/{event.source}/{digest[:40]}.json"
 
 

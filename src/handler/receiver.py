@@ -18,6 +18,8 @@ from handler.responses import Answer, failure, ok
 def http_request(event: Mapping[str, Any], path_parameters: Mapping[str, str] | None = None) -> Request:
     """The request of an API Gateway HTTP API (payload 2.0) event, with the body's raw bytes.
 
+    `path_parameters` are the route's, as the resolver matched them.
+
     The signature covers the bytes as sent, so the body is base64-decoded when API Gateway says so
     and otherwise encoded back to the UTF-8 it arrived as; it is never re-serialised.
     """
@@ -30,8 +32,7 @@ def http_request(event: Mapping[str, Any], path_parameters: Mapping[str, str] | 
             raise BadRequest("the body is marked base64-encoded but is not valid base64") from None
     else:
         body = raw.encode("utf-8", "surrogatepass")
-    parameters = dict(event.get("pathParameters") or {}) | dict(path_parameters or {})
-    return Request(headers=headers, body=body, path_parameters=parameters)
+    return Request(headers=headers, body=body, path_parameters=dict(path_parameters or {}))
 
 
 def receive(
@@ -61,5 +62,5 @@ def receive(
         outcome = "duplicate" if receipt.duplicate else "published"
         return ok(delivery.reply, outcome=outcome, topic_arn=receipt.topic_arn, message_id=receipt.message_id, **log)
     except WebhookError as error:
-        outcome = "rejected" if error.status < 500 and error.status != 409 else "failed"
+        outcome = "rejected" if error.status < 500 else "failed"
         return failure(error, outcome=outcome, reason=error.code, detail=error.message, **log)

@@ -79,8 +79,9 @@ def test_function_runs_python313_on_arm64_well_inside_the_gateway_timeout(cfn: d
 def test_http_api_routes_only_the_webhooks(cfn: dict[str, Any]) -> None:
     [api] = resources_of(cfn, "AWS::ApiGatewayV2::Api").values()
     paths = api["Properties"]["Body"]["paths"]
-    assert sorted(paths) == ["/webhooks/bettermode", "/webhooks/cand/{token}"]
-    assert all(list(methods) == ["post"] for methods in paths.values())
+    assert sorted(paths) == ["$default", "/webhooks/bettermode", "/webhooks/cand/{token}"]
+    assert list(paths["/webhooks/bettermode"]) == list(paths["/webhooks/cand/{token}"]) == ["post"]
+    assert list(paths["$default"]) == ["x-amazon-apigateway-any-method"]  # every miss: the same 404
 
 
 def role_statements(cfn: dict[str, Any]) -> list[dict[str, Any]]:
@@ -93,7 +94,13 @@ def role_statements(cfn: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_function_role_is_least_privilege(cfn: dict[str, Any]) -> None:
     statements = {s["Sid"]: s for s in role_statements(cfn)}
-    assert set(statements) == {"DedupeRecords", "ReadCredentials", "PublishToCatchAllTopic"}
+    assert set(statements) == {
+        "DedupeRecords",
+        "ReadCredentials",
+        "PublishToCatchAllTopic",
+        "StoreLargePayloads",
+        "KeepFailedEvents",
+    }
     dedupe = statements["DedupeRecords"]
     assert sorted(dedupe["Action"]) == [
         "dynamodb:DeleteItem",
@@ -113,6 +120,10 @@ def test_function_role_is_least_privilege(cfn: dict[str, Any]) -> None:
         "Action": "sns:Publish",
         "Resource": {"Ref": "CatchAllTopic"},
     }
+    assert statements["StoreLargePayloads"]["Action"] == "s3:PutObject"
+    assert statements["StoreLargePayloads"]["Resource"] == {"Fn::Sub": "${PayloadBucket.Arn}/payloads/*"}
+    assert statements["KeepFailedEvents"]["Action"] == "sqs:SendMessage"
+    assert statements["KeepFailedEvents"]["Resource"] == {"Fn::GetAtt": ["FailureQueue", "Arn"]}
     for statement in statements.values():
         assert "*" not in str(statement["Action"]) and statement["Resource"] != "*"
     [role] = resources_of(cfn, "AWS::IAM::Role").values()
@@ -120,19 +131,21 @@ def test_function_role_is_least_privilege(cfn: dict[str, Any]) -> None:
     assert all("AWSLambdaBasicExecutionRole" in arn or "AWSXrayWriteOnlyAccess" in arn for arn in managed)
 
 
-def test_every_noun_topic_lets_only_the_function_publish(cfn: dict[str, Any]) -> None:
+def test_function_may_publish_to_each_noun_topic_and_no_other(cfn: dict[str, Any]) -> None:
     topics = resources_of(cfn, "AWS::SNS::Topic")
     nouns = {logical.removeprefix("Topic") for logical in topics if logical != "CatchAllTopic"}
     assert nouns == {noun.replace("_", "") for noun in REQUIRED_NOUNS}
-    policies = resources_of(cfn, "AWS::SNS::TopicInlinePolicy")
-    assert len(policies) == len(nouns)
+    policies = resources_of(cfn, "AWS::IAM::RolePolicy")
+    assert {logical.removeprefix("PublishTo") for logical in policies} == nouns
     for logical, policy in policies.items():
-        topic = logical.replace("TopicPolicy", "Topic")
-        assert policy["Properties"]["TopicArn"] == {"Fn::GetAtt": [{"Fn::Sub": topic}, "TopicArn"]}
+        topic = logical.replace("PublishTo", "Topic")
+        assert policy["Properties"]["RoleName"] == {"Ref": "WebhookFunctionRole"}
         [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
-        assert statement["Effect"] == "Allow" and statement["Action"] == "sns:Publish"
-        assert statement["Principal"] == {"AWS": {"Fn::GetAtt": ["WebhookFunctionRole", "Arn"]}}
-        assert statement["Resource"] == policy["Properties"]["TopicArn"]
+        assert statement == {
+            "Effect": "Allow",
+            "Action": "sns:Publish",
+            "Resource": {"Fn::GetAtt": [{"Fn::Sub": topic}, "TopicArn"]},
+        }
     for topic in topics.values():
         assert topic["Properties"]["TopicName"]["Fn::Sub"].startswith("${AWS::StackName}-")
         assert topic["Properties"]["KmsMasterKeyId"] == "alias/aws/sns"
@@ -165,7 +178,7 @@ def test_outputs_give_the_url_the_table_and_every_topic_exported(cfn: dict[str, 
         o["Value"]["Fn::GetAtt"][0]["Fn::Sub"] if "Fn::GetAtt" in o["Value"] else o["Value"]["Ref"]
         for o in outputs.values()
         if "Export" in o
-    }
+    } - {"PayloadBucket"}
     assert exported == set(topics)
 
 
@@ -173,13 +186,15 @@ def test_nouns_with_a_topic_are_one_parameter() -> None:
     """Changing TopicNouns changes the topics, their permissions, outputs and the function's routing."""
     cfn = translated({"TopicNouns": "POST,WIDGET_PART"})
     assert set(resources_of(cfn, "AWS::SNS::Topic")) == {"TopicPOST", "TopicWIDGETPART", "CatchAllTopic"}
-    assert set(resources_of(cfn, "AWS::SNS::TopicInlinePolicy")) == {"TopicPolicyPOST", "TopicPolicyWIDGETPART"}
+    assert set(resources_of(cfn, "AWS::IAM::RolePolicy")) == {"PublishToPOST", "PublishToWIDGETPART"}
     assert {"TopicPOSTArn", "TopicWIDGETPARTArn"} <= set(cfn["Outputs"])
     template = Template.load(overrides={"TopicNouns": "POST,WIDGET_PART"})
     template.physical["DedupeTable"] = {"Ref": "t"}
     template.physical["CatchAllTopic"] = {"Ref": "arn:catch-all"}
     template.physical["SigningSecretStore"] = {"Ref": "arn:secret"}
     template.physical["CandTokenStore"] = {"Ref": "arn:cand"}
+    template.physical["PayloadBucket"] = {"Ref": "bucket"}
+    template.physical["FailureQueue"] = {"Ref": "https://queue"}
     env = template.environment("WebhookFunction")
     assert env["TOPIC_NOUNS"] == "POST,WIDGET_PART"
     assert env["TOPIC_ARN_PREFIX"] == "arn:aws:sns:us-east-1:123456789012:webhooks-local-"
@@ -191,9 +206,8 @@ def test_existing_secret_arn_replaces_the_created_secret() -> None:
     assert "SigningSecretStore" not in cfn["Resources"] or cfn["Resources"]["SigningSecretStore"].get("Condition")
     template = Template.load(overrides={"ExistingSigningSecretArn": arn})
     assert "SigningSecretStore" not in template.resources
-    template.physical.update(
-        {"DedupeTable": {"Ref": "t"}, "CatchAllTopic": {"Ref": "arn:c"}, "CandTokenStore": {"Ref": "a"}}
-    )
+    names = ("DedupeTable", "CatchAllTopic", "CandTokenStore", "PayloadBucket", "FailureQueue")
+    template.physical.update({name: {"Ref": name} for name in names})
     assert template.environment("WebhookFunction")["SIGNING_SECRET_ARN"] == arn
 
 
@@ -208,3 +222,24 @@ def test_cand_token_is_generated_long_or_given_and_the_url_is_an_output(cfn: dic
     url = cfn["Outputs"]["CandWebhookUrl"]
     assert "SENSITIVE" in url["Description"]
     assert url["Value"]["Fn::If"][1]["Fn::Sub"].endswith("/webhooks/cand/${CandWebhookToken}")
+
+
+def test_payload_bucket_is_private_encrypted_tls_only_and_expires(cfn: dict[str, Any]) -> None:
+    bucket = cfn["Resources"]["PayloadBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "AES256"
+    }
+    [expire, _abort] = bucket["LifecycleConfiguration"]["Rules"]
+    assert expire["Prefix"] == "payloads/"
+    assert expire["ExpirationInDays"] == {"Ref": "LargePayloadRetentionDays"}
+    [deny] = cfn["Resources"]["PayloadBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": False}}
+
+
+def test_failure_queue_keeps_messages_as_long_as_sqs_can(cfn: dict[str, Any]) -> None:
+    queue = cfn["Resources"]["FailureQueue"]["Properties"]
+    assert queue["MessageRetentionPeriod"] == 14 * 86400
+    assert queue["SqsManagedSseEnabled"] is True
+    assert cfn["Outputs"]["FailureQueueUrl"]["Value"] == {"Ref": "FailureQueue"}

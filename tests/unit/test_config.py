@@ -24,7 +24,10 @@ def test_defaults_of_an_empty_environment():
     assert settings.future_skew_seconds == 60
     assert settings.dedupe_ttl_seconds == 7 * 24 * 60 * 60 == 604_800
     assert settings.secret_cache_seconds == 300
-    assert settings.max_body_bytes == 256 * 1024 - 8 * 1024
+    assert settings.max_body_bytes == 5 * 1024 * 1024
+    assert settings.cand_dedupe_ttl_seconds == 900
+    assert settings.payload_bucket is None
+    assert settings.failure_queue_url is None
     assert settings.table_name is None
     assert settings.topic_arns == {}
     assert settings.catch_all_topic_arn is None
@@ -54,6 +57,9 @@ def test_every_variable_is_read():
             "FUTURE_SKEW_SECONDS": "5",
             "DEDUPE_TTL_DAYS": "2",
             "MAX_BODY_BYTES": "1024",
+            "CAND_DEDUPE_TTL_SECONDS": "120",
+            "PAYLOAD_BUCKET": "payloads",
+            "FAILURE_QUEUE_URL": "https://sqs/failures",
         }
     )
     assert settings == Settings(
@@ -69,6 +75,9 @@ def test_every_variable_is_read():
         future_skew_seconds=5,
         dedupe_ttl_seconds=2 * 86_400,
         max_body_bytes=1024,
+        cand_dedupe_ttl_seconds=120,
+        payload_bucket="payloads",
+        failure_queue_url="https://sqs/failures",
     )
 
 

@@ -104,9 +104,9 @@ def test_text_that_looks_like_base64_is_not_decoded_without_the_flag():
     assert http_request({"body": encoded, "isBase64Encoded": False}).body == encoded.encode("ascii")
 
 
-def test_path_parameters_are_copied():
+def test_path_parameters_are_the_routes_not_the_events():
     parameters = {"token": "abc"}
-    request = http_request({"pathParameters": parameters})
+    request = http_request({"pathParameters": {"token": "from-the-event"}}, parameters)
     assert request.path_parameters == {"token": "abc"}
     assert request.path_parameters is not parameters
 

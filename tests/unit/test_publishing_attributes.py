@@ -7,13 +7,12 @@ from typing import Any
 import pytest
 
 from handler.delivery import Event
-from handler.publishing import MAX_ATTRIBUTE_LENGTH, MAX_ATTRIBUTES, message_attributes, sns_attributes
+from handler.publishing import MAX_ATTRIBUTE_LENGTH, MAX_FILTER_ATTRIBUTES, clean, message_attributes, sns_attributes
 
 
 def event(**fields: Any) -> Event:
     values: dict[str, Any] = {
         "source": "bettermode",
-        "dedupe_key": "e1",
         "event_id": "e1",
         "name": "post.published",
         "noun": "POST",
@@ -26,7 +25,7 @@ def event(**fields: Any) -> Event:
 
 
 def test_limits():
-    assert MAX_ATTRIBUTES == 10
+    assert MAX_FILTER_ATTRIBUTES == 9  # SQS raw delivery takes 10; one is kept for ExtendedPayloadSize
     assert MAX_ATTRIBUTE_LENGTH == 256
 
 
@@ -104,7 +103,7 @@ def test_provider_verb_is_used_when_the_event_has_none():
 def test_never_more_than_ten(extra):
     provider = {f"attr_{index:03d}": f"value-{index}" for index in range(extra)}
     attributes = message_attributes(event(attributes=provider))
-    assert len(attributes) == min(5 + extra, MAX_ATTRIBUTES)
+    assert len(attributes) == min(5 + extra, MAX_FILTER_ATTRIBUTES)
 
 
 def test_cut_keeps_the_shared_ones_and_the_first_provider_ones():
@@ -120,28 +119,27 @@ def test_cut_keeps_the_shared_ones_and_the_first_provider_ones():
         "attr_001",
         "attr_002",
         "attr_003",
-        "attr_004",
     ]
 
 
 def test_without_verb_one_more_provider_attribute_fits():
     provider = {f"attr_{index:03d}": "v" for index in range(20)}
     attributes = message_attributes(event(verb=None, attributes=provider))
-    assert len(attributes) == MAX_ATTRIBUTES
-    assert list(attributes)[-1] == "attr_005"
+    assert len(attributes) == MAX_FILTER_ATTRIBUTES
+    assert list(attributes)[-1] == "attr_004"
 
 
-def test_empty_values_do_not_use_up_the_ten():
+def test_empty_values_do_not_use_up_the_nine():
     provider = {f"empty_{index}": "" for index in range(10)} | {"kept": "yes"}
     attributes = message_attributes(event(attributes=provider))
     assert attributes["kept"] == "yes"
     assert len(attributes) == 6
 
 
-def test_exactly_ten_are_all_kept():
-    provider = {f"attr_{index}": "v" for index in range(5)}
+def test_exactly_nine_are_all_kept():
+    provider = {f"attr_{index}": "v" for index in range(4)}
     attributes = message_attributes(event(attributes=provider))
-    assert len(attributes) == 10
+    assert len(attributes) == 9
     assert set(provider) <= set(attributes)
 
 
@@ -197,3 +195,14 @@ def test_sns_attributes_of_message_attributes():
     assert len(converted) == 6
     assert all(value == {"DataType": "String", "StringValue": value["StringValue"]} for value in converted.values())
     assert converted["space_id"]["StringValue"] == "s"
+
+
+@pytest.mark.parametrize(
+    ("value", "cleaned"),
+    [("plain", "plain"), ("a\ud800b", "ab"), ("tab\tok", "tab\tok"), ("\x00\x01\x1f", ""), ("é😀", "é😀")],
+    ids=["plain", "lone-surrogate", "tab", "control", "non-ascii"],
+)
+def test_values_are_cleaned_of_what_sns_refuses(value, cleaned):
+    assert clean(value) == cleaned
+    attributes = message_attributes(event(attributes={"actor_id": value}))
+    assert attributes.get("actor_id") == (cleaned or None)

@@ -13,7 +13,7 @@ from handler.config import Settings
 from handler.credentials import signing_secrets
 from handler.delivery import Delivery, Event, Publish, Reply, Request
 from handler.errors import BadRequest, Unauthorized
-from handler.providers.json_body import json_object, optional_object, optional_text, required_text
+from handler.providers.json_body import json_object, optional_object, optional_text, present, required_text
 from handler.signing import check_timestamp, signature_matches
 
 SOURCE = "bettermode"
@@ -87,13 +87,12 @@ def subscription_event(document: dict[str, Any], body: bytes) -> Event:
     target = optional_object(data, "target")
     return Event(
         source=SOURCE,
-        dedupe_key=event_id,
         event_id=event_id,
         name=name.lower(),
         noun=noun,
         verb=verb.upper() if verb else None,
         body=body,
-        attributes=_filter_attributes(
+        attributes=present(
             network_id=optional_text(document.get("networkId")) or optional_text(target.get("networkId")),
             space_id=optional_text(optional_object(data, "object").get("spaceId"))
             or optional_text(target.get("spaceId")),
@@ -103,27 +102,24 @@ def subscription_event(document: dict[str, Any], body: bytes) -> Event:
 
 
 def app_event(document: dict[str, Any], kind: str, body: bytes) -> Event:
-    """An app (un)installation. Both carry the installation's id, so the key includes the type:
-    an uninstall must never be taken for a redelivered install."""
+    """An app (un)installation. Both carry the installation's id, so the event id includes the type
+    (an uninstall must never be taken for a redelivered install) and, when sent, the time of the
+    change (a reinstall that reuses the installation id is a new event)."""
     data = document.get("data")
     if not isinstance(data, dict):
         raise BadRequest(f"data is required for an {kind} request and must be an object")
     installation_id = required_text(data, "id", "data")
+    changed_at = optional_text(data.get("updatedAt")) or optional_text(data.get("installedAt"))
     verb = APP_LIFECYCLE[kind]
     return Event(
         source=SOURCE,
-        dedupe_key=f"{kind}:{installation_id}",
-        event_id=f"{kind}:{installation_id}",
+        event_id=f"{kind}:{installation_id}" + (f"@{changed_at}" if changed_at else ""),
         name=f"{APP_NOUN}.{verb}".lower(),
         noun=APP_NOUN,
         verb=verb,
         body=body,
-        attributes=_filter_attributes(
+        attributes=present(
             network_id=optional_text(document.get("networkId")) or optional_text(data.get("networkId")),
             app_id=optional_text(data.get("appId")),
         ),
     )
-
-
-def _filter_attributes(**values: str | None) -> dict[str, str]:
-    return {name: value for name, value in values.items() if value}

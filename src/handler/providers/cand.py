@@ -15,7 +15,7 @@ from handler.config import Settings
 from handler.credentials import cand_tokens
 from handler.delivery import Delivery, Event, Publish, Request
 from handler.errors import NOT_FOUND_MESSAGE, NotFound
-from handler.providers.json_body import json_object, optional_object, optional_text, required_text
+from handler.providers.json_body import json_object, optional_object, optional_text, present, required_text
 
 SOURCE = "cand"
 REPLY = {"status": "SUCCEEDED"}
@@ -38,32 +38,26 @@ def parse(request: Request) -> Delivery:
     kind = required_text(document, "type", "body")
     noun, _, verb = kind.partition(".")
     context = optional_object(document, "context")
-    key = dedupe_key(document)
     return Publish(
         Event(
             source=SOURCE,
-            dedupe_key=key,
-            event_id=key,
+            event_id=derived_event_id(document),
             name=kind,  # as canD names it (e.g. payment.purchaseItemConfirmed)
             noun=noun.upper(),
             verb=verb.upper() or None,
             body=request.body,
-            attributes={
-                name: value
-                for name, value in {
-                    "module": module,
-                    "community_id": optional_text(context.get("communityId")),
-                    "actor_id": optional_text(context.get("profileId")),
-                    "origin_community_id": optional_text(context.get("originCommunityId")),
-                }.items()
-                if value
-            },
+            attributes=present(
+                module=module,
+                community_id=optional_text(context.get("communityId")),
+                actor_id=optional_text(context.get("profileId")),
+                origin_community_id=optional_text(context.get("originCommunityId")),
+            ),
         ),
         REPLY,
     )
 
 
-def dedupe_key(document: dict[str, object]) -> str:
+def derived_event_id(document: dict[str, object]) -> str:
     """A stable id for an event that has none: the SHA-256 of its canonical JSON (first 32 hex).
 
     A redelivery carries the same event, so the same key, even if it is re-serialised with other

@@ -46,6 +46,11 @@ def optional_text(value: Any) -> str | None:
     return None
 
 
+def present(**values: str | None) -> dict[str, str]:
+    """The values that are there: filter attributes without the missing ones."""
+    return {name: value for name, value in values.items() if value}
+
+
 def required_text(parent: dict[str, Any], name: str, where: str) -> str:
     """`parent[name]` as a non-empty string; BadRequest naming the field otherwise."""
     value = parent.get(name)

@@ -1,0 +1,150 @@
+"""Events whose publish failed are kept on the failure queue; a redrive publishes them exactly once."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from contextlib import redirect_stdout
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from devkit import operations
+from handler import aws_clients, config, failures
+from tests.conftest import REGION, Receiver, raw, sample
+from tests.reliability.test_large_events import event_of_size
+
+
+def break_sns() -> None:
+    def fail(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "Publish")
+
+    aws_clients.client("sns").meta.events.register("before-call.sns.Publish", fail, unique_id="broken")
+
+
+def repair_sns() -> None:
+    aws_clients.client("sns").meta.events.unregister("before-call.sns.Publish", unique_id="broken")
+
+
+def queued(receiver: Receiver) -> list[dict[str, Any]]:
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = receiver.stack.failure_queue_url
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
+
+
+def test_failed_publish_is_kept_with_its_claim_and_exact_message(receiver: Receiver) -> None:
+    body = raw(sample("post.published"))
+    break_sns()
+    assert receiver.post(body).status == 503
+    [kept] = queued(receiver)
+    assert kept["claim_key"] == "bettermode:" + sample("post.published")["data"]["id"]
+    assert kept["message"] == body.decode()
+    assert kept["topic_arn"] == receiver.stack.topics["TopicPOST"]
+    assert kept["attributes"]["event_name"] == {"DataType": "String", "StringValue": "post.published"}
+    assert "injected" in kept["reason"]
+
+
+def test_redrive_publishes_once_when_the_platform_gave_up(receiver: Receiver) -> None:
+    break_sns()
+    for name in ("post.published", "reaction.added"):
+        for _ in range(3):  # three failed attempts each
+            assert receiver.post(raw(sample(name))).status == 503
+    repair_sns()
+    report = failures.redrive(config.settings())
+    assert (report.received, report.published, report.duplicates, report.failed) == (6, 2, 4, 0)
+    received = receiver.received()
+    assert len(received["TopicPOST"]) == 1
+    assert len(received["TopicREACTION"]) == 1
+    assert received["TopicPOST"][0].body.encode() == raw(sample("post.published"))
+    assert failures.redrive(config.settings()).received == 0  # the queue is empty
+    assert receiver.post(raw(sample("post.published"))).status == 200  # a late platform retry: a duplicate
+    assert receiver.received() == {}
+
+
+def test_redrive_after_the_platforms_retry_succeeded_publishes_nothing(receiver: Receiver) -> None:
+    body = raw(sample("space.created"))
+    break_sns()
+    assert receiver.post(body).status == 503
+    repair_sns()
+    assert receiver.post(body).status == 200
+    assert len(receiver.received()["TopicSPACE"]) == 1
+    report = failures.redrive(config.settings())
+    assert (report.published, report.duplicates) == (0, 1)
+    assert receiver.received() == {}
+
+
+def test_redrive_while_sns_still_fails_leaves_the_message(receiver: Receiver) -> None:
+    break_sns()
+    assert receiver.post(raw(sample("member.created"))).status == 503
+    report = failures.redrive(config.settings(), visibility_seconds=0)
+    assert report.failed >= 1
+    assert report.published == 0
+    repair_sns()
+    assert failures.redrive(config.settings()).published == 1
+    assert len(receiver.received()["TopicMEMBER"]) == 1
+
+
+def test_large_failed_event_is_kept_as_its_s3_pointer(receiver: Receiver) -> None:
+    body = event_of_size(400_000)
+    break_sns()
+    assert receiver.post(body).status == 503
+    [kept] = queued(receiver)
+    assert kept["message"].startswith('["software.amazon.payloadoffloading.PayloadS3Pointer"')
+    repair_sns()
+    assert failures.redrive(config.settings()).published == 1
+    [message] = receiver.received()["TopicPOST"]
+    assert message.body == kept["message"]
+    assert message.attributes["ExtendedPayloadSize"] == str(len(body))
+
+
+def test_foreign_messages_are_left_for_a_person(receiver: Receiver) -> None:
+    boto3.client("sqs", region_name=REGION).send_message(QueueUrl=receiver.stack.failure_queue_url, MessageBody="hi")
+    report = failures.redrive(config.settings(), visibility_seconds=0)
+    assert report.invalid >= 1
+    assert report.published == 0
+
+
+def test_cand_events_are_kept_and_redriven_too(receiver: Receiver) -> None:
+    body = json.dumps({"module": "MOIM", "type": "member.joined", "context": {}, "payload": {"id": "M1"}}).encode()
+    break_sns()
+    assert receiver.post_cand(body).status == 503
+    repair_sns()
+    assert failures.redrive(config.settings()).published == 1
+    assert receiver.received()["TopicMEMBER"][0].attributes["source"] == "cand"
+
+
+def test_redrive_command_reads_the_deployed_functions_configuration(receiver: Receiver) -> None:
+    """`python -m devkit redrive --function NAME` takes the queue and table from the function."""
+    iam = boto3.client("iam", region_name=REGION)
+    role = iam.create_role(RoleName="webhooks", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler/app.py", "")
+    boto3.client("lambda", region_name=REGION).create_function(
+        FunctionName="webhooks-WebhookFunction",
+        Runtime="python3.13",
+        Role=role,
+        Handler="handler.app.lambda_handler",
+        Code={"ZipFile": code.getvalue()},
+        Environment={"Variables": receiver.stack.environment},
+    )
+    break_sns()
+    assert receiver.post(raw(sample("network.updated"))).status == 503
+    repair_sns()
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert operations.redrive_main("webhooks-WebhookFunction", None) == 0
+    assert "received 1: published 1, already published 0, failed 0" in out.getvalue()
+    assert len(receiver.received()["TopicNETWORK"]) == 1
+
+
+def test_redrive_command_without_a_queue_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FAILURE_QUEUE_URL", raising=False)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert operations.redrive_main(None, None) == 2
+    assert "--function" in out.getvalue()

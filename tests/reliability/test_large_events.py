@@ -1,0 +1,103 @@
+"""Events on both sides of SNS's 256 KiB limit reach their subscribers; large ones through S3."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+
+from handler import aws_clients, config
+from handler.publishing import POINTER_CLASS, SIZE_ATTRIBUTE, SNS_MAX_MESSAGE_BYTES, message_size
+from tests.conftest import REGION, Receiver, sample
+
+
+def event_of_size(total: int, event_id: str = "b" * 32) -> bytes:
+    """A post.published body of exactly `total` bytes (padded in the post's content)."""
+    document = sample("post.published")
+    document["data"]["id"] = event_id
+    document["data"]["object"]["shortContent"] = ""
+    base = len(json.dumps(document).encode())
+    document["data"]["object"]["shortContent"] = "x" * (total - base)
+    body = json.dumps(document).encode()
+    assert len(body) == total
+    return body
+
+
+def sns_size_of(receiver: Receiver, body: bytes) -> int:
+    """What SNS would count for this body with the attributes the receiver sends."""
+    from handler.providers import bettermode
+    from handler.publishing import message_attributes, sns_attributes
+
+    event = bettermode.parse(__import__("handler.delivery", fromlist=["Request"]).Request({}, body)).event
+    return message_size(body.decode(), sns_attributes(message_attributes(event)))
+
+
+def test_largest_event_that_fits_is_published_inline(receiver: Receiver) -> None:
+    probe = event_of_size(200_000)
+    overhead = sns_size_of(receiver, probe) - len(probe)
+    body = event_of_size(SNS_MAX_MESSAGE_BYTES - overhead)
+    assert sns_size_of(receiver, body) == SNS_MAX_MESSAGE_BYTES
+    assert receiver.post(body).status == 200
+    [message] = receiver.received()["TopicPOST"]
+    assert message.body.encode() == body
+    assert SIZE_ATTRIBUTE not in message.attributes
+    assert boto3.client("s3", region_name=REGION).list_objects_v2(Bucket=receiver.stack.bucket).get("KeyCount") == 0
+
+
+@pytest.mark.parametrize("extra", [1, 1_000_000, 4_000_000])
+def test_larger_event_goes_through_s3_as_an_extended_client_pointer(receiver: Receiver, extra: int) -> None:
+    probe = event_of_size(200_000)
+    overhead = sns_size_of(receiver, probe) - len(probe)
+    body = event_of_size(SNS_MAX_MESSAGE_BYTES - overhead + extra)
+    assert receiver.post(body).status == 200
+    [message] = receiver.received()["TopicPOST"]
+    pointer = json.loads(message.body)
+    assert pointer[0] == POINTER_CLASS
+    assert pointer[1]["s3BucketName"] == receiver.stack.bucket
+    assert message.attributes[SIZE_ATTRIBUTE] == str(len(body))
+    assert message.attributes["event_id"] == "b" * 32  # filter attributes are kept
+    assert len(message.attributes) <= 10
+    stored = boto3.client("s3", region_name=REGION).get_object(
+        Bucket=pointer[1]["s3BucketName"], Key=pointer[1]["s3Key"]
+    )
+    assert stored["Body"].read() == body
+    assert stored["ContentType"] == "application/json"
+
+
+def test_redelivered_large_event_is_neither_stored_nor_published_again(receiver: Receiver) -> None:
+    body = event_of_size(400_000)
+    assert receiver.post(body).status == 200
+    receiver.received()
+    calls: list[str] = []
+    aws_clients.client("s3").meta.events.register("before-call.s3.*", lambda model, **_: calls.append(model.name))
+    assert receiver.post(body).status == 200
+    assert receiver.received() == {}
+    assert calls == []
+
+
+def test_without_a_bucket_a_large_event_is_a_413_and_leaves_no_claim(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PAYLOAD_BUCKET")
+    config.settings.cache_clear()
+    response = receiver.post(event_of_size(300_000))
+    assert response.status == 413
+    assert "no payload bucket" in response.json()["message"]
+    assert receiver.items() == [] and receiver.received() == {}
+
+
+def test_s3_failure_releases_the_claim_and_keeps_the_event(receiver: Receiver) -> None:
+    from botocore.exceptions import ClientError
+
+    def fail(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "SlowDown", "Message": "injected"}}, "PutObject")
+
+    aws_clients.client("s3").meta.events.register("before-call.s3.PutObject", fail, unique_id="fail")
+    body = event_of_size(300_000)
+    assert receiver.post(body).status == 503
+    assert receiver.items() == []
+    aws_clients.client("s3").meta.events.unregister("before-call.s3.PutObject", unique_id="fail")
+    assert receiver.post(body).status == 200
+    assert len(receiver.received()["TopicPOST"]) == 1
