@@ -3,6 +3,7 @@
 #   make serve   - the handler over HTTP on 127.0.0.1:3000, AWS emulated by the moto server
 #   make events  - re-stamp and re-sign events/*.json with the local secret (for sam local invoke)
 #   make test    - the test suite (moto; no AWS account, no Docker)
+#   make reliability - inject a fault at every pipeline step and print what was lost or doubled
 #   make lint    - ruff and cfn-lint
 #   make build   - sam build (arm64 / Python 3.13 package, no Docker needed)
 PYTHON ?= python3
@@ -11,7 +12,7 @@ SAM_VENV ?= .venv-sam
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo serve events test lint format build check-package clean
+.PHONY: demo serve events test reliability lint format build check-package clean
 
 $(STAMP): requirements-dev.txt src/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +30,9 @@ events: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+reliability: $(STAMP)
+	$(BIN)/python -m devkit reliability
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

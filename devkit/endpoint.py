@@ -8,19 +8,20 @@ there is reported as it arrives.
 
 from __future__ import annotations
 
-import logging
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
-from devkit.atomic import atomic_dynamodb
 from devkit.events import http_api_event
 from devkit.runtime import EMULATED_AWS, REGION, handler_environment, invoke
-from devkit.samples import LOCAL_CAND_TOKEN, LOCAL_SECRET, local_secrets
+from devkit.samples import BY_NAME, LOCAL_CAND_TOKEN, LOCAL_SECRET, local_secrets
 from devkit.stack import EmulatedStack, Message, create_stack, drain
 from devkit.template import Template
 
@@ -72,6 +73,13 @@ class _WebhookHandler(BaseHTTPRequestHandler):
         """Silenced: each request is reported once, with its answer, by `on_request`."""
 
 
+class _Server(ThreadingHTTPServer):
+    """A thread per request, and room for a burst of connections (the default backlog is 5)."""
+
+    request_queue_size = 256
+    daemon_threads = True
+
+
 class LocalEndpoint:
     """Start with `start()`, stop with `stop()`; `url` is the Bettermode webhook URL."""
 
@@ -121,20 +129,15 @@ class LocalEndpoint:
         return session.client(service, endpoint_url=self.aws_url)
 
     def start(self) -> LocalEndpoint:
-        from moto.server import ThreadedMotoServer
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the moto server's access log
-        aws = ThreadedMotoServer(ip_address="127.0.0.1", port=self.aws_port, verbose=False)
-        aws.start()
-        self._exit.callback(aws.stop)
-        self._exit.enter_context(atomic_dynamodb())  # conditional writes as atomic as DynamoDB's
+        self._start_aws()
         self.stack = create_stack(Template.load(), self.client, local_secrets(self.secret, self.cand_token))
         variables = self.stack.environment | {"AWS_ENDPOINT_URL": self.aws_url, "POWERTOOLS_LOG_LEVEL": self.log_level}
         self._exit.enter_context(handler_environment(variables))
         handler = type("Handler", (_WebhookHandler,), {})
         if self.on_request:
             handler.on_request = staticmethod(self.on_request)
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self._warm_up()
+        server = _Server(("127.0.0.1", self.port), handler)
         threading.Thread(target=server.serve_forever, name="webhook-endpoint", daemon=True).start()
         self._exit.callback(server.server_close)
         self._exit.callback(server.shutdown)
@@ -144,6 +147,40 @@ class LocalEndpoint:
             self._exit.callback(watcher.join, 5)
             self._exit.callback(self._stopping.set)
         return self
+
+    def _warm_up(self) -> None:
+        """What a Lambda container has after its first request: clients, imports, the cached secret.
+
+        Deployed, each container serves one request at a time; here threads share one process, and
+        a burst of first requests would all create their clients at once.
+        """
+        from aws_lambda_powertools.utilities import idempotency  # noqa: F401 - imported once, here
+
+        from handler import aws_clients
+
+        for service in ("dynamodb", "sns", "s3", "sqs"):
+            aws_clients.client(service)
+        invoke(BY_NAME["bettermode-test-challenge"].event(self.secret))
+        invoke(BY_NAME["cand-bad-wrong-token"].event())  # reads the canD tokens once
+
+    def _start_aws(self) -> None:
+        """The moto server in its own process (see devkit.aws_server), ready when its port answers."""
+        root = Path(__file__).resolve().parent.parent
+        aws = subprocess.Popen(  # noqa: S603 - our own module, by the running interpreter
+            [sys.executable, "-m", "devkit.aws_server", "--port", str(self.aws_port)], cwd=root
+        )
+        self._exit.callback(aws.wait, 10)
+        self._exit.callback(aws.terminate)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if aws.poll() is not None:
+                raise RuntimeError(f"the moto server exited with {aws.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.aws_port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"the moto server did not start on port {self.aws_port}")
 
     def _watch(self) -> None:
         assert self.stack is not None

@@ -101,3 +101,45 @@ def test_s3_failure_releases_the_claim_and_keeps_the_event(receiver: Receiver) -
     aws_clients.client("s3").meta.events.unregister("before-call.s3.PutObject", unique_id="fail")
     assert receiver.post(body).status == 200
     assert len(receiver.received()["TopicPOST"]) == 1
+
+
+READ_WITH_THE_EXTENDED_CLIENT = """
+import hashlib, sys
+import sqs_extended_client  # noqa: F401 - replaces boto3's Session with the extended one
+import boto3
+sqs = boto3.session.Session().client("sqs")
+messages = sqs.receive_message(QueueUrl=sys.argv[1], MaxNumberOfMessages=10, MessageAttributeNames=["All"])
+for message in messages.get("Messages", []):
+    names = ",".join(sorted(message.get("MessageAttributes", {})))
+    print(hashlib.sha256(message["Body"].encode()).hexdigest(), names)
+"""
+
+
+def test_the_aws_sqs_extended_client_reads_a_large_event_transparently() -> None:
+    """The official Python SQS Extended Client, in its own process, over HTTP to the emulated AWS."""
+    import hashlib
+    import subprocess
+    import sys
+
+    from devkit import sender
+    from devkit.endpoint import LocalEndpoint
+    from devkit.runtime import EMULATED_AWS
+    from devkit.samples import LOCAL_SECRET
+
+    body = event_of_size(600_000, event_id="e" * 32)
+    with LocalEndpoint() as endpoint:
+        assert sender.send(endpoint.url, body, LOCAL_SECRET).status == 200
+        environment = {"PATH": "/usr/bin:/bin", **EMULATED_AWS, "AWS_ENDPOINT_URL": endpoint.aws_url}
+        result = subprocess.run(  # noqa: S603 - our interpreter, our script
+            [sys.executable, "-c", READ_WITH_THE_EXTENDED_CLIENT, endpoint.stack.queues["TopicPOST"]],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+    [line] = result.stdout.splitlines()
+    digest, names = line.split(" ")
+    assert digest == hashlib.sha256(body).hexdigest()  # the whole body, fetched from S3 by the library
+    assert "event_id" in names.split(",")
+    assert "ExtendedPayloadSize" not in names.split(",")  # the library consumed its marker
