@@ -4,6 +4,7 @@
 #   make events  - re-stamp and re-sign events/*.json with the local secret (for sam local invoke)
 #   make test    - the test suite (moto; no AWS account, no Docker)
 #   make reliability - inject a fault at every pipeline step and print what was lost or doubled
+#   make bench   - cold start, warm latency, AWS calls, memory, package size and cost, against the floor
 #   make lint    - ruff and cfn-lint
 #   make build   - sam build (arm64 / Python 3.13 package, no Docker needed)
 PYTHON ?= python3
@@ -12,7 +13,7 @@ SAM_VENV ?= .venv-sam
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo serve events test reliability lint format build check-package clean
+.PHONY: demo serve events test reliability bench lint format build check-package clean
 
 $(STAMP): requirements-dev.txt src/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +34,9 @@ test: $(STAMP)
 
 reliability: $(STAMP)
 	$(BIN)/python -m devkit reliability
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.benchmark
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from handler.aws_clients import client
 from handler.config import Settings
@@ -27,8 +26,7 @@ MAX_FILTER_ATTRIBUTES = 9
 MAX_ATTRIBUTE_LENGTH = 256  # filter values are short ids and names; longer is noise, not a filter key
 SNS_MAX_MESSAGE_BYTES = 262_144  # body and attributes together
 POINTER_CLASS = "software.amazon.payloadoffloading.PayloadS3Pointer"
-# Characters SNS and SQS refuse in attribute values (outside XML's range, lone surrogates included).
-_NOT_ALLOWED = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
 SIZE_ATTRIBUTE = "ExtendedPayloadSize"
 
 
@@ -36,8 +34,7 @@ class PublishFailed(Exception):
     """SNS (or S3) did not take the message; the claim must be released so that a retry can publish."""
 
 
-@dataclass(frozen=True, slots=True)
-class Outgoing:
+class Outgoing(NamedTuple):
     """An SNS message ready to publish: the topic, the message text and its SNS attributes."""
 
     topic_arn: str
@@ -71,9 +68,17 @@ def message_attributes(event: Event) -> dict[str, str]:
     return dict(list(kept.items())[:MAX_FILTER_ATTRIBUTES])
 
 
+def _allowed(character: str) -> bool:
+    """XML's character range, which SNS and SQS attribute values must keep to (no lone surrogates)."""
+    code = ord(character)
+    return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+
+
 def clean(value: str) -> str:
     """An attribute value SNS accepts: no refused characters, at most 256 characters."""
-    return _NOT_ALLOWED.sub("", value)[:MAX_ATTRIBUTE_LENGTH]
+    if value.isascii() and value.isprintable():
+        return value[:MAX_ATTRIBUTE_LENGTH]
+    return "".join(character for character in value if _allowed(character))[:MAX_ATTRIBUTE_LENGTH]
 
 
 def sns_attributes(attributes: Mapping[str, str]) -> dict[str, dict[str, str]]:

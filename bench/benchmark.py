@@ -1,0 +1,415 @@
+"""The benchmark: the receiver as a Lambda user pays for it, beside the floor (bench/floor.py).
+
+    python -m bench.benchmark [--runs 7] [--events 2000] [--throughput 400]
+
+1. Cold start: a fresh process from interpreter start to the first response to a signed
+   SUBSCRIPTION event, AWS answered by the moto server on loopback (its own process); median of
+   --runs. And the import time alone, with the top modules of `python -X importtime`.
+2. Warm latency: p50/p99 over --events events of about 1, 10 and 100 KB in one process, with every
+   AWS call answered in-process by a canned response, so the figure is our own overhead.
+3. AWS calls per request, counted with botocore's event hooks.
+4. Peak memory of a warm process, and the deployment package's size.
+5. Throughput through the local endpoint (real HTTP, moto server), with 4 concurrent clients.
+6. Cost per million events at public list prices, with the assumptions beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import devkit  # noqa: E402, F401 - puts src on the path
+from devkit.events import http_api_event, signed_headers  # noqa: E402
+from devkit.runtime import EMULATED_AWS, REGION, handler_environment  # noqa: E402
+from devkit.samples import BY_NAME, LOCAL_SECRET, local_secrets  # noqa: E402
+from devkit.stack import create_stack  # noqa: E402
+from devkit.template import Template  # noqa: E402
+
+MEMORY_MB = 512  # the template's MemorySize
+PRICES = {  # us-east-1 list prices, arm64
+    "api_gateway_http_per_million": 1.00,
+    "lambda_requests_per_million": 0.20,
+    "lambda_arm_gb_second": 0.0000133334,
+    "dynamodb_write_request_units_per_million": 0.625,
+    "sns_publishes_per_million": 0.50,
+    "secrets_manager_per_10k_calls": 0.05,
+}
+
+
+def event_body(size: int, event_id: str | None = None) -> bytes:
+    document = BY_NAME["bettermode-post.published"].document()
+    document["data"]["id"] = event_id or uuid.uuid4().hex
+    document["data"]["object"]["shortContent"] = ""
+    pad = size - len(json.dumps(document).encode())
+    document["data"]["object"]["shortContent"] = "x" * max(0, pad)
+    return json.dumps(document).encode()
+
+
+def signed_event(body: bytes) -> dict[str, Any]:
+    return http_api_event(body, signed_headers(LOCAL_SECRET, body))
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+# ----- 1. cold start --------------------------------------------------------------------------------
+@contextmanager
+def aws_server() -> Iterator[tuple[str, dict[str, str]]]:
+    """The moto server in its own process, the stack created in it; yields its URL and the function's env."""
+    import boto3
+
+    from devkit.endpoint import free_port
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "devkit.aws_server", "--port", str(port)], cwd=ROOT)  # noqa: S603
+    url = f"http://127.0.0.1:{port}"
+    try:
+        session = boto3.session.Session(
+            aws_access_key_id=EMULATED_AWS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=EMULATED_AWS["AWS_SECRET_ACCESS_KEY"],
+            region_name=REGION,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                stack = create_stack(Template.load(), lambda s: session.client(s, endpoint_url=url), local_secrets())
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        environment = {
+            **stack.environment,
+            **EMULATED_AWS,
+            "AWS_ENDPOINT_URL": url,
+            "SIGNING_SECRET": LOCAL_SECRET,
+            "FLOOR_TOPIC_ARN": stack.topics["TopicPOST"],
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        }
+        yield url, environment
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def cold_run(target: str, environment: dict[str, str], warm: int = 0) -> dict[str, float]:
+    event = signed_event(event_body(1024))
+    started = time.perf_counter()
+    result = subprocess.run(  # noqa: S603 - our interpreter and script
+        [sys.executable, str(ROOT / "bench" / "cold.py"), target, str(warm)],
+        env={**environment, "BENCH_EVENT": json.dumps(event), "BENCH_SPAWNED": repr(started)},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    wall = (time.perf_counter() - started) * 1000
+    report = next(json.loads(line) for line in reversed(result.stdout.splitlines()) if '"bench"' in line)
+    if report["status"] != 200:
+        raise RuntimeError(f"{target} answered {report['status']}: {result.stdout[-500:]}")
+    return {**report, "process_ms": wall}
+
+
+def import_profile(top: int = 8) -> list[tuple[str, float]]:
+    """The slowest imports of `import handler.app`, by cumulative microseconds."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import handler.app"],
+        cwd=ROOT / "src",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = []
+    for line in result.stderr.splitlines():
+        parts = line.removeprefix("import time:").split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit():
+            rows.append((parts[2].strip(), int(parts[1]) / 1000))
+    return sorted(rows, key=lambda row: -row[1])[:top]
+
+
+# ----- 2. warm latency, with canned AWS answers ---------------------------------------------------------
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body
+
+
+CANNED = {
+    "dynamodb": (b"{}", "application/x-amz-json-1.0"),
+    "sns": (
+        b"<PublishResponse><PublishResult><MessageId>m-1</MessageId></PublishResult></PublishResponse>",
+        "text/xml",
+    ),
+}
+
+
+def answer_in_process(client: Any) -> None:
+    """Every call of this client is answered 200 with a canned body, without a network."""
+    from botocore.awsrequest import AWSResponse
+
+    body, content_type = CANNED[client.meta.service_model.service_name]
+
+    def respond(request: Any, **_: Any) -> AWSResponse:
+        return AWSResponse(request.url, 200, {"content-type": content_type}, _Raw(body))
+
+    client.meta.events.register_first("before-send", respond)
+
+
+def warm_latency(handler: Callable[[dict[str, Any], Any], Any], events: int, size: int) -> list[float]:
+    from devkit.events import LambdaContext
+
+    bodies = [signed_event(event_body(size)) for _ in range(min(events, 200))]
+    context = LambdaContext()
+    for event in bodies[:20]:  # warm up
+        handler(event, context)
+    timings = []
+    for index in range(events):
+        event = bodies[index % len(bodies)]
+        started = time.perf_counter()
+        handler(event, context)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def warm_figures(events: int) -> dict[str, dict[int, tuple[float, float]]]:
+    figures: dict[str, dict[int, tuple[float, float]]] = {"project": {}, "floor": {}}
+    environment = {
+        "TABLE_NAME": "t", "TOPIC_NOUNS": "POST", "TOPIC_ARN_PREFIX": "arn:aws:sns:us-east-1:123456789012:b-",
+        "CATCH_ALL_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:b-OTHER", "SIGNING_SECRET": LOCAL_SECRET,
+        "FLOOR_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:b-POST", "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }  # fmt: skip
+    with handler_environment(environment):
+        from handler import aws_clients
+        from handler.app import lambda_handler
+
+        sys.path.insert(0, str(ROOT / "bench"))
+        import floor  # type: ignore[import-not-found]
+
+        for service in ("dynamodb", "sns"):
+            answer_in_process(aws_clients.client(service))
+            answer_in_process(floor._client(service))
+        for size in (1024, 10 * 1024, 100 * 1024):
+            for name, handler in (("project", lambda_handler), ("floor", floor.lambda_handler)):
+                timings = warm_latency(handler, events, size)
+                figures[name][size] = (percentile(timings, 0.5), percentile(timings, 0.99))
+        floor._clients.clear()
+    return figures
+
+
+# ----- 3. AWS calls per request --------------------------------------------------------------------------
+def calls_per_request() -> dict[str, Counter[str]]:
+    import boto3
+    from botocore.client import BaseClient
+    from moto import mock_aws
+
+    from devkit.runtime import invoke
+
+    counted: dict[str, Counter[str]] = {}
+    calls: Counter[str] = Counter()
+    original = BaseClient._make_api_call
+
+    def spy(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        calls[f"{client.meta.service_model.service_name}:{operation}"] += 1
+        return original(client, operation, params)
+
+    with mock_aws(), handler_environment({}):
+        stack = create_stack(Template.load(), lambda s: boto3.client(s, region_name=REGION), local_secrets())
+        with handler_environment(stack.environment | {"POWERTOOLS_LOG_LEVEL": "WARNING"}):
+            invoke(BY_NAME["bettermode-test-challenge"].event())  # the secret is cached after the first request
+            body = event_body(1024)
+            held = event_body(1024)
+            cases: list[tuple[str, Callable[[], Any], Callable[[], Any]]] = [
+                ("new event", lambda: None, lambda: invoke(signed_event(body))),
+                ("redelivered event", lambda: None, lambda: invoke(signed_event(body))),
+                ("concurrent duplicate", lambda: _hold_claim(stack, held), lambda: invoke(signed_event(held))),
+                ("invalid signature", lambda: None, lambda: invoke(http_api_event(body, signed_headers("x", body)))),
+                ("TEST challenge", lambda: None, lambda: invoke(BY_NAME["bettermode-test-challenge"].event())),
+            ]
+            for name, setup, call in cases:
+                setup()
+                calls.clear()
+                BaseClient._make_api_call = spy  # type: ignore[method-assign]
+                try:
+                    call()
+                finally:
+                    BaseClient._make_api_call = original  # type: ignore[method-assign]
+                counted[name] = Counter(calls)
+    return counted
+
+
+def _hold_claim(stack: Any, body: bytes) -> None:
+    """Another delivery of this event holds the claim: in progress, inside its lease."""
+    import hashlib
+
+    import boto3
+
+    from handler.claims import KEY_PREFIX, claim_key
+
+    key = hashlib.md5(
+        json.dumps(claim_key("bettermode", json.loads(body)["data"]["id"])).encode(), usedforsecurity=False
+    )
+    boto3.client("dynamodb", region_name=REGION).put_item(
+        TableName=stack.table_name,
+        Item={
+            "id": {"S": f"{KEY_PREFIX}#{key.hexdigest()}"},
+            "status": {"S": "INPROGRESS"},
+            "expiration": {"N": str(int(time.time()) + 3600)},
+            "in_progress_expiration": {"N": str(int((time.time() + 60) * 1000))},
+        },
+    )
+
+
+# ----- 4. package size -----------------------------------------------------------------------------------
+def package_size() -> tuple[float, int]:
+    """(MiB unzipped, files) of what `sam build` packs: the runtime requirements for arm64/3.13 and src/handler."""
+    with tempfile.TemporaryDirectory() as target:
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
+             "--platform", "manylinux2014_aarch64", "--implementation", "cp", "--python-version", "3.13",
+             "--only-binary=:all:", "--target", target, "-r", str(ROOT / "src" / "requirements.txt")],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        paths = [p for p in Path(target).rglob("*") if p.is_file()]
+        paths += list((ROOT / "src" / "handler").rglob("*.py"))
+        return sum(p.stat().st_size for p in paths) / 1024 / 1024, len(paths)
+
+
+# ----- 5. throughput ---------------------------------------------------------------------------------------
+def throughput(requests: int, clients: int = 4) -> float:
+    from devkit import sender
+    from devkit.endpoint import LocalEndpoint
+
+    with LocalEndpoint() as endpoint:
+        bodies = [event_body(1024) for _ in range(requests)]
+        chunks = [bodies[i::clients] for i in range(clients)]
+
+        def run(chunk: list[bytes]) -> None:
+            for body in chunk:
+                sender.send(endpoint.url, body, LOCAL_SECRET)
+
+        threads = [threading.Thread(target=run, args=(chunk,)) for chunk in chunks]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return requests / (time.perf_counter() - started)
+
+
+# ----- 6. cost -----------------------------------------------------------------------------------------------
+def cost_per_million(duration_ms: float) -> dict[str, float]:
+    billed_ms = max(1.0, duration_ms)
+    return {
+        "API Gateway HTTP API": PRICES["api_gateway_http_per_million"],
+        "Lambda requests": PRICES["lambda_requests_per_million"],
+        "Lambda duration": 1_000_000 * billed_ms / 1000 * MEMORY_MB / 1024 * PRICES["lambda_arm_gb_second"],
+        "DynamoDB (put + update: 2 WRU)": 2 * PRICES["dynamodb_write_request_units_per_million"],
+        "SNS publish": PRICES["sns_publishes_per_million"],
+    }
+
+
+# ----- the report ----------------------------------------------------------------------------------------------
+def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.benchmark", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=7, help="cold starts per handler (median)")
+    parser.add_argument("--events", type=int, default=2000, help="warm events per size")
+    parser.add_argument("--throughput", type=int, default=400, help="requests through the local endpoint")
+    args = parser.parse_args(argv)
+    write = out.write
+
+    write(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}\n\n")
+    with aws_server() as (_url, environment):
+        colds: dict[str, list[dict[str, float]]] = {"project": [], "floor": []}
+        for _ in range(args.runs):
+            for target in ("project", "floor"):
+                colds[target].append(cold_run(target, environment))
+        warm_process = {target: cold_run(target, environment, warm=200) for target in ("project", "floor")}
+
+    def median(target: str, key: str) -> float:
+        return statistics.median(run[key] for run in colds[target])
+
+    write(f"1. cold start (median of {args.runs}; AWS = moto server on loopback)   project    floor   ratio\n")
+    rows = (
+        ("spawn_to_answer_ms", "process start to first response, ms"),
+        ("total_ms", "first line of the script to first response, ms"),
+        ("import_ms", "imports, ms"),
+        ("first_ms", "first invocation (clients, calls), ms"),
+    )
+    for key, label in rows:
+        project, floor_value = median("project", key), median("floor", key)
+        write(f"   {label:<58} {project:8.1f} {floor_value:8.1f} {project / floor_value:6.2f}x\n")
+    write("   slowest imports of handler.app (cumulative ms):\n")
+    for name, ms in import_profile():
+        write(f"     {ms:7.1f}  {name}\n")
+
+    write(
+        f"\n2. warm latency per event, AWS answered in-process ({args.events} events)"
+        "  project p50/p99   floor p50/p99   overhead p50\n"
+    )
+    warm = warm_figures(args.events)
+    for size in (1024, 10 * 1024, 100 * 1024):
+        p, f = warm["project"][size], warm["floor"][size]
+        write(
+            f"   {size // 1024:>4} KB event, ms {'':<38} {p[0]:6.3f} / {p[1]:6.3f}   {f[0]:6.3f} / {f[1]:6.3f}"
+            f"   {p[0] - f[0]:6.3f}\n"
+        )
+
+    write("\n3. AWS calls per request (project)\n")
+    for name, calls in calls_per_request().items():
+        detail = ", ".join(f"{k} x{v}" for k, v in sorted(calls.items())) or "none"
+        write(f"   {name:<22} {sum(calls.values())}  ({detail})\n")
+
+    size_mb, files = package_size()
+    write("\n4. memory and package\n")
+    write(f"   peak RSS after 200 warm events, MB   project {warm_process['project']['maxrss_mb']:.1f}   "
+          f"floor {warm_process['floor']['maxrss_mb']:.1f}\n")  # fmt: skip
+    write(
+        f"   deployment package (arm64 / 3.13, unzipped): {size_mb:.2f} MiB in {files} files "
+        "(boto3 comes with the runtime; the floor's is its one file)\n"
+    )
+
+    rate = throughput(args.throughput)
+    write(f"\n5. throughput through the local endpoint (HTTP + moto server, 4 clients): {rate:.0f} requests/s "
+          "(informational: the emulator is the bottleneck)\n")  # fmt: skip
+
+    duration = warm["project"][10 * 1024][0] + 30  # our overhead + ~30 ms for three real AWS round trips
+    costs = cost_per_million(duration)
+    write(
+        f"\n6. cost per million events (us-east-1 list prices; {MEMORY_MB} MB arm64, billed {duration:.0f} ms:"
+        " measured p50 overhead at 10 KB + 30 ms of DynamoDB/SNS round trips; secret cached per container)\n"
+    )
+    for item, dollars in costs.items():
+        write(f"   {item:<36} ${dollars:7.3f}\n")
+    write(
+        f"   {'total':<36} ${sum(costs.values()):7.3f}  (a redelivery costs one DynamoDB read-and-fail write instead)\n"
+    )
+
+    cold_ratio = median("project", "spawn_to_answer_ms") / median("floor", "spawn_to_answer_ms")
+    overhead = warm["project"][10 * 1024][0] - warm["floor"][10 * 1024][0]
+    write(f"\nbar: cold start <= 1.3x floor: {cold_ratio:.2f}x {'met' if cold_ratio <= 1.3 else 'NOT MET'}; "
+          f"warm overhead p50 at 10 KB < 1 ms: {overhead:.3f} ms {'met' if overhead < 1 else 'NOT MET'}\n")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
