@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,23 @@ class Receiver:
 
     def items(self) -> list[dict[str, Any]]:
         return self.dynamodb.scan(TableName=self.stack.table_name)["Items"]
+
+
+def at_once(count: int, call: Callable[[], HttpResponse]) -> list[int]:
+    """`count` threads make the same call at the same instant; their statuses."""
+    barrier = threading.Barrier(count)
+    statuses: list[int] = []
+
+    def run() -> None:
+        barrier.wait()
+        statuses.append(call().status)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import threading
 import time
 from collections import Counter
 from typing import Any
@@ -21,7 +20,7 @@ from botocore.exceptions import ClientError
 from devkit.events import LambdaContext, http_api_event, now_ms, signed_headers
 from devkit.stack import subscribe_queue
 from handler import aws_clients
-from tests.conftest import REGION, SECRET, Receiver, raw, sample
+from tests.conftest import REGION, SECRET, Receiver, at_once, raw, sample
 
 SUBSCRIPTION_SAMPLES = {
     "post.published": "TopicPOST",
@@ -182,18 +181,7 @@ def test_concurrent_duplicates_are_published_once(receiver: Receiver) -> None:
         time.sleep(0.2)  # keep the first claim in progress while the others arrive
 
     sns.meta.events.register("before-call.sns.Publish", slow_publish)
-    barrier = threading.Barrier(8)
-    statuses: list[int] = []
-
-    def deliver() -> None:
-        barrier.wait()
-        statuses.append(receiver.post(body).status)
-
-    threads = [threading.Thread(target=deliver) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_once(8, lambda: receiver.post(body))
     assert len(receiver.received()["TopicREACTION"]) == 1
     assert statuses.count(200) >= 1
     assert set(statuses) <= {200, 503}  # 503 in_progress: retryable by any platform

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from devkit.samples import CAND_EVENTS, PAYLOADS
 from devkit.stack import subscribe_queue
 from handler import aws_clients, config
 from handler.providers.cand import derived_event_id
-from tests.conftest import CAND_TOKEN, REGION, SECRET, Receiver, raw, sample
+from tests.conftest import CAND_TOKEN, REGION, SECRET, Receiver, at_once, raw, sample
 
 CAND = PAYLOADS / "cand"
 
@@ -124,18 +123,7 @@ def test_events_sharing_a_payload_id_are_each_published(receiver: Receiver) -> N
 def test_concurrent_duplicates_are_published_once(receiver: Receiver) -> None:
     body = raw(cand("message.created"))
     aws_clients.client("sns").meta.events.register("before-call.sns.Publish", lambda **_: time.sleep(0.2))
-    barrier = threading.Barrier(6)
-    statuses: list[int] = []
-
-    def deliver() -> None:
-        barrier.wait()
-        statuses.append(receiver.post_cand(body).status)
-
-    threads = [threading.Thread(target=deliver) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_once(6, lambda: receiver.post_cand(body))
     assert len(receiver.received()["CatchAllTopic"]) == 1
     assert set(statuses) <= {200, 503}  # 503 in_progress: retryable by any platform
     assert 503 in statuses
