@@ -27,6 +27,7 @@ from devkit.runtime import REGION, handler_environment, invoke
 from devkit.samples import BY_NAME, LOCAL_SECRET, local_secrets
 from devkit.stack import EmulatedStack, create_stack, drain
 from devkit.template import Template
+from handler import config, failures
 
 LEASE_SECONDS = 0.4  # the function's "timeout" in these runs, so that a crashed claim's lease passes quickly
 MAX_ATTEMPTS = 8
@@ -234,19 +235,12 @@ def run_scenario(scenario: Scenario) -> Report:
                 if done:  # at least once: the platform delivers an acknowledged event again
                     _deliver(body, report)
             if scenario.platform_gives_up:
-                report.redriven = _redrive(stack)
+                report.redriven = failures.redrive(config.settings()).published
                 acknowledged = [True] * len(bodies)  # the failure queue kept what the platform gave up on
             for fault in faults:
                 report.faults[fault.kind] += fault.injected
             _count(stack, bodies, acknowledged, report)
     return report
-
-
-def _redrive(stack: EmulatedStack) -> int:
-    from handler import config, failures
-
-    result = failures.redrive(config.settings())
-    return result.published
 
 
 def _count(stack: EmulatedStack, bodies: list[bytes], acknowledged: list[bool], report: Report) -> None:

@@ -52,11 +52,7 @@ def record(event: Event, outgoing: Outgoing | None, claim_key: str, settings: Se
         return False
     if outgoing is None:
         try:
-            outgoing = publishing.Outgoing(
-                settings.topic_for(event.noun),
-                event.body.decode("utf-8"),
-                publishing.sns_attributes(publishing.message_attributes(event)),
-            )
+            outgoing = publishing.inline(event, settings)
         except Unavailable:  # no topic configured: keep the body, the redrive uses the catch-all
             outgoing = None
     body = json.dumps(envelope(event, outgoing, claim_key, reason), separators=(",", ":"))

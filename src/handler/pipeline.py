@@ -18,9 +18,10 @@ def deliver(event: Event, settings: Settings, lambda_context: Any) -> Receipt:
     """Publish the event exactly once; a redelivery returns the first publish's receipt.
 
     Failures before the publish leave no claim behind and answer 503, so the platform's retry
-    publishes. One window cannot be closed: when the publish succeeded but marking the claim
-    completed failed, the event is acknowledged (it is on its topic); should the same id come
-    again after the lease, it is published again, and subscribers drop it by `event_id`.
+    publishes (a failed publish is also kept on the failure queue). When the publish succeeded
+    but marking the claim completed failed, the event is acknowledged (it is on its topic);
+    should the same id come again after the lease, it is published again, and subscribers drop it
+    by `event_id`. README lists this window and the two others.
     """
     prepared: list[publishing.Outgoing] = []
     published: list[tuple[str, str]] = []

@@ -41,10 +41,6 @@ class Outgoing(NamedTuple):
     message: str
     attributes: Mapping[str, Mapping[str, str]]
 
-    @property
-    def offloaded(self) -> bool:
-        return SIZE_ATTRIBUTE in self.attributes
-
 
 def message_attributes(event: Event) -> dict[str, str]:
     """The filter attributes of an event: the shared ones first, then the provider's own.
@@ -100,17 +96,22 @@ def payload_key(event: Event) -> str:
     return f"payloads/{event.source}/{digest[:40]}.json"
 
 
+def inline(event: Event, settings: Settings) -> Outgoing:
+    """The message for an event with its body as is, whatever its size."""
+    return Outgoing(
+        settings.topic_for(event.noun), event.body.decode("utf-8"), sns_attributes(message_attributes(event))
+    )
+
+
 def prepare(event: Event, settings: Settings) -> Outgoing:
     """The message for an event: its body as is, or, when too large for SNS, a pointer to it in S3."""
-    topic_arn = settings.topic_for(event.noun)
-    message = event.body.decode("utf-8")
-    attributes = sns_attributes(message_attributes(event))
-    if message_size(message, attributes) <= SNS_MAX_MESSAGE_BYTES:
-        return Outgoing(topic_arn, message, attributes)
+    outgoing = inline(event, settings)
+    if message_size(outgoing.message, outgoing.attributes) <= SNS_MAX_MESSAGE_BYTES:
+        return outgoing
     if not settings.payload_bucket:
         raise PayloadTooLarge("the event is larger than SNS accepts and no payload bucket is configured")
-    attributes[SIZE_ATTRIBUTE] = {"DataType": "Number", "StringValue": str(len(event.body))}
-    return Outgoing(topic_arn, offload(event, settings.payload_bucket), attributes)
+    attributes = {**outgoing.attributes, SIZE_ATTRIBUTE: {"DataType": "Number", "StringValue": str(len(event.body))}}
+    return Outgoing(outgoing.topic_arn, offload(event, settings.payload_bucket), attributes)
 
 
 def offload(event: Event, bucket: str) -> str:

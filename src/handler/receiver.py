@@ -56,8 +56,7 @@ def receive(
         delivery = provider.parse(request)
         if not isinstance(delivery, Publish):
             return ok(delivery.body, outcome="replied", request_type=delivery.body.get("type"), **log)
-        event_fields = delivery.event
-        log.update(event_id=event_fields.event_id, event_name=event_fields.name, noun=event_fields.noun)
+        log.update(event_id=delivery.event.event_id, event_name=delivery.event.name, noun=delivery.event.noun)
         receipt = pipeline.deliver(delivery.event, settings, lambda_context)
         outcome = "duplicate" if receipt.duplicate else "published"
         return ok(delivery.reply, outcome=outcome, topic_arn=receipt.topic_arn, message_id=receipt.message_id, **log)
