@@ -5,11 +5,12 @@
 #   make test    - the test suite (moto; no AWS account, no Docker)
 #   make reliability - inject a fault at every pipeline step and print what was lost or doubled
 #   make bench   - cold start, warm latency, AWS calls, memory, package size and cost, against the floor
-#   make lint    - ruff and cfn-lint
+#   make lint    - ruff, cfn-lint, and checkov on template.yaml and on the CloudFormation it deploys
 #   make build   - sam build (arm64 / Python 3.13 package, no Docker needed)
 PYTHON ?= python3
 VENV ?= .venv
 SAM_VENV ?= .venv-sam
+CHECKOV_VENV ?= .venv-checkov
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
@@ -38,10 +39,13 @@ reliability: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.benchmark
 
-lint: $(STAMP)
+lint: $(STAMP) $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint template.yaml
+	$(BIN)/python -m devkit deployed .aws-sam/deployed-template.json
+	$(CHECKOV_VENV)/bin/checkov --framework cloudformation --skip-download --compact --quiet \
+		-f template.yaml -f .aws-sam/deployed-template.json
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -52,6 +56,11 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check aws-sam-cli==1.170.0
 	touch $@
 
+$(CHECKOV_VENV)/.installed:
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check checkov==3.3.30
+	touch $@
+
 build: $(SAM_VENV)/.installed
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build
@@ -60,4 +69,4 @@ check-package: $(STAMP)
 	$(BIN)/python -m devkit.package_check .aws-sam/build/WebhookFunction
 
 clean:
-	rm -rf .aws-sam $(VENV) $(SAM_VENV) .pytest_cache .ruff_cache
+	rm -rf .aws-sam $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .pytest_cache .ruff_cache

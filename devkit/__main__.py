@@ -1,4 +1,4 @@
-"""python -m devkit <command>: demo, serve, send, events, resign (see README)."""
+"""python -m devkit <command>: demo, serve, send, events, resign, deployed (see README)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     resign = commands.add_parser("resign", help="re-stamp and re-sign API Gateway event files in place")
     resign.add_argument("files", nargs="+")
     resign.add_argument("--secret", default=None, help="signing secret (default: the local one)")
+    deployed = commands.add_parser("deployed", help="write the CloudFormation that sam deploy creates (offline)")
+    deployed.add_argument("out", help="JSON file to write")
     args = parser.parse_args(argv)
 
     from devkit.samples import LOCAL_SECRET
@@ -47,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         from devkit import sender
 
         return sender.main(args.file, args.url, secret, args.family, args.fresh_id)
+    if args.command == "deployed":
+        from devkit import deployed as deployed_template
+
+        return deployed_template.main(args.out)
     if args.command == "reliability":
         from devkit import reliability
 

@@ -63,7 +63,9 @@ def run() -> list[Row]:
             Template.load(), lambda service: boto3.client(service, region_name=REGION), local_secrets()
         )
         sqs = boto3.client("sqs", region_name=REGION)
-        with handler_environment(stack.environment | {"POWERTOOLS_LOG_LEVEL": "WARNING"}):
+        with handler_environment(
+            stack.environment | {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
+        ):
             good = [sample for sample in SAMPLES if sample.good]
             for sample in good:
                 rows.append(_send(stack, sqs, sample.name, sample, sample.publishes))

@@ -131,7 +131,12 @@ class LocalEndpoint:
     def start(self) -> LocalEndpoint:
         self._start_aws()
         self.stack = create_stack(Template.load(), self.client, local_secrets(self.secret, self.cand_token))
-        variables = self.stack.environment | {"AWS_ENDPOINT_URL": self.aws_url, "POWERTOOLS_LOG_LEVEL": self.log_level}
+        variables = self.stack.environment | {
+            "AWS_ENDPOINT_URL": self.aws_url,
+            "POWERTOOLS_LOG_LEVEL": self.log_level,
+            # a metrics line beside each request's log line, not instead of a quiet console
+            "POWERTOOLS_METRICS_DISABLED": "false" if self.log_level in ("DEBUG", "INFO") else "true",
+        }
         self._exit.enter_context(handler_environment(variables))
         handler = type("Handler", (_WebhookHandler,), {})
         if self.on_request:

@@ -221,7 +221,9 @@ def run_scenario(scenario: Scenario) -> Report:
         stack = create_stack(
             Template.load(), lambda service: boto3.client(service, region_name=REGION), local_secrets()
         )
-        with handler_environment(stack.environment | {"POWERTOOLS_LOG_LEVEL": "CRITICAL"}):
+        with handler_environment(
+            stack.environment | {"POWERTOOLS_LOG_LEVEL": "CRITICAL", "POWERTOOLS_METRICS_DISABLED": "true"}
+        ):
             bodies = _event_bodies(scenario.events)
             report.events = len(bodies)
             acknowledged: list[bool] = []

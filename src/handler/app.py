@@ -14,14 +14,12 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
-from handler import receiver
+from handler import observability, receiver
 from handler.errors import NOT_FOUND_MESSAGE, NotFound
 from handler.providers import Provider, bettermode, cand
 from handler.responses import Answer, failure
 
-logger = Logger()
+logger = observability.logger
 
 # (method, path pattern, provider): the only routes; anything else is the same 404.
 ROUTES: tuple[tuple[str, re.Pattern[str], Provider], ...] = (
@@ -59,15 +57,16 @@ def _unexpected() -> Answer:
 
 
 @logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """One request, one JSON log line, one JSON answer."""
+def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """One request, one JSON answer, and one log line, metrics line and trace about it."""
     started = time.perf_counter()
     try:
         answer = route(event, context)
     except Exception:  # the last line of defence: never a stack trace to the sender
         answer = _unexpected()
-    logger.info(
-        "webhook request",
-        extra={"status": answer.status, "latency_ms": round((time.perf_counter() - started) * 1000, 2), **answer.log},
-    )
+    latency_ms = round((time.perf_counter() - started) * 1000, 2)
+    observability.record({"status": answer.status, "latency_ms": latency_ms, **answer.log})
     return http_response(answer)
+
+
+lambda_handler = observability.traced(handle)

@@ -11,6 +11,7 @@ from typing import Any
 
 _lock = threading.Lock()
 _clients: dict[str, Any] = {}
+_session: list[Any] = []  # one boto3 Session, so every client shares its loaded endpoint and model data
 
 
 def client(service: str) -> Any:
@@ -30,7 +31,9 @@ def client(service: str) -> Any:
                 read_timeout=2,
                 retries={"mode": "standard", "total_max_attempts": 2},
             )
-            _clients[service] = boto3.session.Session().client(service, config=config)
+            if not _session:
+                _session.append(boto3.session.Session())
+            _clients[service] = _session[0].client(service, config=config)
         return _clients[service]
 
 
@@ -38,3 +41,4 @@ def reset() -> None:
     """Forget every client (tests that switch emulated accounts or endpoints call this)."""
     with _lock:
         _clients.clear()
+        _session.clear()

@@ -14,6 +14,7 @@ The key prefix is fixed (not the function's name), so renaming the function keep
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from handler.aws_clients import client
 from handler.config import Settings
 from handler.errors import InProgress
+from handler.observability import subsegment
 
 KEY_PREFIX = "webhook"  # item ids are "webhook#<md5 of the namespaced key>"
 
@@ -46,11 +48,30 @@ def persistence_layer(table: str, expires_after_seconds: int) -> Any:
     with _lock:
         layer = _layers.get((table, expires_after_seconds))
         if layer is None:
-            from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
-
-            layer = DynamoDBPersistenceLayer(table_name=table, boto3_client=client("dynamodb"))
+            layer = _traced_layer_class()(table_name=table, boto3_client=client("dynamodb"))
             _layers[(table, expires_after_seconds)] = layer
         return layer
+
+
+@functools.cache
+def _traced_layer_class() -> type:
+    """Powertools' DynamoDB layer with a trace subsegment around each state change of a claim."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    class TracedPersistenceLayer(DynamoDBPersistenceLayer):  # type: ignore[misc]
+        def save_inprogress(self, *args: Any, **kwargs: Any) -> None:
+            with subsegment("claim"):
+                super().save_inprogress(*args, **kwargs)
+
+        def save_success(self, *args: Any, **kwargs: Any) -> None:
+            with subsegment("complete"):
+                super().save_success(*args, **kwargs)
+
+        def delete_record(self, *args: Any, **kwargs: Any) -> None:
+            with subsegment("release"):
+                super().delete_record(*args, **kwargs)
+
+    return TracedPersistenceLayer
 
 
 def _mark_duplicate(response: Any, _record: Any) -> Any:

@@ -36,7 +36,7 @@ class Settings:
     def require_table(self) -> str:
         """The dedupe table's name, or a 503 when the stack forgot to set it."""
         if not self.table_name:
-            raise Unavailable("the receiver is not configured (TABLE_NAME)")
+            raise Unavailable("the receiver is not configured (TABLE_NAME)", "not_configured")
         return self.table_name
 
     def dedupe_ttl_for(self, source: str) -> int:
@@ -52,7 +52,7 @@ class Settings:
         """The noun's own topic where the stack has one, else the catch-all, so no noun is dropped."""
         arn = self.topic_arns.get(noun) or self.catch_all_topic_arn
         if not arn:
-            raise Unavailable("the receiver is not configured (CATCH_ALL_TOPIC_ARN)")
+            raise Unavailable("the receiver is not configured (CATCH_ALL_TOPIC_ARN)", "not_configured")
         return arn
 
 
@@ -68,9 +68,9 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise Unavailable(f"the receiver is not configured ({name} must be an integer)") from None
+        raise Unavailable(f"the receiver is not configured ({name} must be an integer)", "not_configured") from None
     if value < 0:
-        raise Unavailable(f"the receiver is not configured ({name} must not be negative)")
+        raise Unavailable(f"the receiver is not configured ({name} must not be negative)", "not_configured")
     return value
 
 

@@ -33,7 +33,7 @@ def _active(local: tuple[str, ...], secret_arn: str | None, settings: Settings, 
         return local
     if not secret_arn:
         logger.error("no credential configured", extra={"credential": what})
-        raise Unavailable("the receiver is not configured")
+        raise Unavailable("the receiver is not configured", "not_configured")
     # Imported here: only deployed functions read Secrets Manager, and only once per cache period.
     from aws_lambda_powertools.utilities import parameters
 
@@ -41,9 +41,9 @@ def _active(local: tuple[str, ...], secret_arn: str | None, settings: Settings, 
         value = parameters.get_secret(secret_arn, max_age=settings.secret_cache_seconds)
     except parameters.exceptions.GetParameterError as error:
         logger.error("credential could not be read", extra={"credential": what, "error": str(error)})
-        raise Unavailable("a credential could not be read; retry later") from error
+        raise Unavailable("a credential could not be read; retry later", "credential_unavailable") from error
     values = split_list(value if isinstance(value, str) else value.decode("utf-8"))
     if not values:
         logger.error("credential is empty", extra={"credential": what})
-        raise Unavailable("the receiver is not configured")
+        raise Unavailable("the receiver is not configured", "not_configured")
     return values

@@ -16,9 +16,11 @@ class WebhookError(Exception):
     code: str = "bad_request"
     retry_after: int | None = None
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        """`reason` refines `code` for logs and metrics (a short, fixed word: never an id or a value)."""
         super().__init__(message)
         self.message = message
+        self.reason = reason or self.code
 
 
 class BadRequest(WebhookError):

@@ -10,6 +10,7 @@ from handler import claims, failures, publishing
 from handler.config import Settings
 from handler.delivery import Event, Receipt
 from handler.errors import Unavailable
+from handler.observability import subsegment
 
 logger = Logger(child=True)
 
@@ -27,9 +28,10 @@ def deliver(event: Event, settings: Settings, lambda_context: Any) -> Receipt:
     published: list[tuple[str, str]] = []
 
     def publish_it() -> dict[str, Any]:
-        outgoing = publishing.prepare(event, settings)  # stores a large body in S3 first
-        prepared.append(outgoing)
-        message_id = publishing.send(outgoing)
+        with subsegment("publish"):
+            outgoing = publishing.prepare(event, settings)  # stores a large body in S3 first
+            prepared.append(outgoing)
+            message_id = publishing.send(outgoing)
         published.append((outgoing.topic_arn, message_id))
         return {"topic_arn": outgoing.topic_arn, "message_id": message_id}
 
@@ -42,11 +44,11 @@ def deliver(event: Event, settings: Settings, lambda_context: Any) -> Receipt:
             "publish failed; claim released",
             extra={"error": str(error), "event_id": event.event_id, "on_failure_queue": kept},
         )
-        raise Unavailable("the event could not be published; retry later") from error
+        raise Unavailable("the event could not be published; retry later", "publish_failed") from error
     except claims.ClaimFailed as error:
         if published:
             logger.warning("published, but the claim was not marked completed", extra={"error": str(error)})
             return Receipt(*published[0], duplicate=False)
         logger.warning("claim failed", extra={"error": str(error), "event_id": event.event_id})
-        raise Unavailable("the event could not be recorded; retry later") from error
+        raise Unavailable("the event could not be recorded; retry later", "claim_failed") from error
     return Receipt(str(result.get("topic_arn", "")), str(result.get("message_id", "")), bool(result.get("duplicate")))

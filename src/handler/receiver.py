@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from handler import config, pipeline
+from handler import config, observability, pipeline
 from handler.delivery import Publish, Request
 from handler.errors import BadRequest, PayloadTooLarge, WebhookError
 from handler.providers import Provider
@@ -56,10 +56,11 @@ def receive(
         delivery = provider.parse(request)
         if not isinstance(delivery, Publish):
             return ok(delivery.body, outcome="replied", request_type=delivery.body.get("type"), **log)
+        observability.logger.set_correlation_id(delivery.event.event_id)
         log.update(event_id=delivery.event.event_id, event_name=delivery.event.name, noun=delivery.event.noun)
         receipt = pipeline.deliver(delivery.event, settings, lambda_context)
         outcome = "duplicate" if receipt.duplicate else "published"
         return ok(delivery.reply, outcome=outcome, topic_arn=receipt.topic_arn, message_id=receipt.message_id, **log)
     except WebhookError as error:
         outcome = "rejected" if error.status < 500 else "failed"
-        return failure(error, outcome=outcome, reason=error.code, detail=error.message, **log)
+        return failure(error, outcome=outcome, reason=error.reason, detail=error.message, **log)

@@ -41,10 +41,12 @@ def check_timestamp(timestamp: str, now_ms: int, window_past_s: int, skew_future
     stale, as it should be: a sender that stamps in seconds is not Bettermode.
     """
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS):
-        raise Unauthorized("the request timestamp is not a Unix time in milliseconds")
+        raise Unauthorized("the request timestamp is not a Unix time in milliseconds", "bad_timestamp")
     stamped = int(timestamp)
     if stamped < now_ms - window_past_s * 1000:
-        raise Unauthorized(f"the request timestamp is more than {window_past_s} seconds old")
+        raise Unauthorized(f"the request timestamp is more than {window_past_s} seconds old", "stale_timestamp")
     if stamped > now_ms + skew_future_s * 1000:
-        raise Unauthorized(f"the request timestamp is more than {skew_future_s} seconds in the future")
+        raise Unauthorized(
+            f"the request timestamp is more than {skew_future_s} seconds in the future", "stale_timestamp"
+        )
     return stamped

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cfnlint.api import ManualArgs, lint_file
-from samtranslator.translator.transform import transform
 
+from devkit.deployed import translated
 from devkit.template import TEMPLATE, Template
 
 REQUIRED_NOUNS = {
@@ -25,26 +24,6 @@ REQUIRED_NOUNS = {
 }
 
 
-class NoManagedPolicies:
-    """The translator asks IAM for managed policy ARNs only when a policy is named; none is."""
-
-    def load(self) -> dict[str, str]:
-        return {}
-
-
-def translated(overrides: dict[str, str] | None = None) -> dict[str, Any]:
-    """The CloudFormation that SAM deploys: loops unrolled (AWS::LanguageExtensions), then SAM's transform."""
-    template = Template.load(overrides=overrides)
-    document = copy.deepcopy(template.document)
-    document["Transform"] = [t for t in document["Transform"] if t != "AWS::LanguageExtensions"]
-    for resource in document["Resources"].values():  # as `sam package` leaves it: code uploaded to S3
-        if resource["Type"] == "AWS::Serverless::Function":
-            resource["Properties"]["CodeUri"] = "s3://packaged-artifacts/webhook-function.zip"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")  # the translator fills in pseudo parameters
-        return transform(document, dict(template.parameters), NoManagedPolicies())
-
-
 @pytest.fixture(scope="module")
 def cfn() -> dict[str, Any]:
     return translated()
@@ -52,6 +31,11 @@ def cfn() -> dict[str, Any]:
 
 def resources_of(cfn: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     return {logical: r for logical, r in cfn["Resources"].items() if r["Type"] == kind}
+
+
+def event_topics(cfn: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The topics events are published to (not the optional alarm topic)."""
+    return {logical: r for logical, r in resources_of(cfn, "AWS::SNS::Topic").items() if logical != "AlarmTopic"}
 
 
 def test_cfn_lint_finds_nothing() -> None:
@@ -66,7 +50,7 @@ def test_function_runs_python313_on_arm64_well_inside_the_gateway_timeout(cfn: d
     assert props["Architectures"] == ["arm64"]
     assert props["Handler"] == "handler.app.lambda_handler"
     assert props["Timeout"] <= 15  # API Gateway waits 30 s; the claim lease is this timeout
-    assert props["TracingConfig"] == {"Mode": "Active"}
+    assert props["TracingConfig"] == {"Mode": {"Ref": "Tracing"}}
     variables = props["Environment"]["Variables"]
     assert {"TABLE_NAME", "TOPIC_NOUNS", "TOPIC_ARN_PREFIX", "CATCH_ALL_TOPIC_ARN", "SIGNING_SECRET_ARN"} <= set(
         variables
@@ -132,7 +116,7 @@ def test_function_role_is_least_privilege(cfn: dict[str, Any]) -> None:
 
 
 def test_function_may_publish_to_each_noun_topic_and_no_other(cfn: dict[str, Any]) -> None:
-    topics = resources_of(cfn, "AWS::SNS::Topic")
+    topics = event_topics(cfn)
     nouns = {logical.removeprefix("Topic") for logical in topics if logical != "CatchAllTopic"}
     assert nouns == {noun.replace("_", "") for noun in REQUIRED_NOUNS}
     policies = resources_of(cfn, "AWS::IAM::RolePolicy")
@@ -173,7 +157,7 @@ def test_outputs_give_the_url_the_table_and_every_topic_exported(cfn: dict[str, 
     outputs = cfn["Outputs"]
     assert outputs["BettermodeWebhookUrl"]["Value"]["Fn::Sub"].endswith("/webhooks/bettermode")
     assert outputs["DedupeTableName"]["Value"] == {"Ref": "DedupeTable"}
-    topics = list(resources_of(cfn, "AWS::SNS::Topic"))
+    topics = list(event_topics(cfn))
     exported = {
         o["Value"]["Fn::GetAtt"][0]["Fn::Sub"] if "Fn::GetAtt" in o["Value"] else o["Value"]["Ref"]
         for o in outputs.values()
@@ -185,7 +169,7 @@ def test_outputs_give_the_url_the_table_and_every_topic_exported(cfn: dict[str, 
 def test_nouns_with_a_topic_are_one_parameter() -> None:
     """Changing TopicNouns changes the topics, their permissions, outputs and the function's routing."""
     cfn = translated({"TopicNouns": "POST,WIDGET_PART"})
-    assert set(resources_of(cfn, "AWS::SNS::Topic")) == {"TopicPOST", "TopicWIDGETPART", "CatchAllTopic"}
+    assert set(event_topics(cfn)) == {"TopicPOST", "TopicWIDGETPART", "CatchAllTopic"}
     assert set(resources_of(cfn, "AWS::IAM::RolePolicy")) == {"PublishToPOST", "PublishToWIDGETPART"}
     assert {"TopicPOSTArn", "TopicWIDGETPARTArn"} <= set(cfn["Outputs"])
     template = Template.load(overrides={"TopicNouns": "POST,WIDGET_PART"})

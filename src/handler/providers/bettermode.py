@@ -43,12 +43,14 @@ def authenticate(request: Request, settings: Settings, now_ms: int) -> None:
             timestamp = request.headers.get(timestamp_header, "")
             break
     else:
-        raise Unauthorized("the request is not signed (no X-Bettermode-Signature or X-Tribe-Signature header)")
+        raise Unauthorized(
+            "the request is not signed (no X-Bettermode-Signature or X-Tribe-Signature header)", "unsigned"
+        )
     if not timestamp:
-        raise Unauthorized(f"the request has no {timestamp_header} header")
+        raise Unauthorized(f"the request has no {timestamp_header} header", "unsigned")
     check_timestamp(timestamp, now_ms, settings.replay_window_seconds, settings.future_skew_seconds)
     if not signature_matches(signing_secrets(settings), timestamp, request.body, signature):
-        raise Unauthorized("the signature does not match the body")
+        raise Unauthorized("the signature does not match the body", "bad_signature")
 
 
 def parse(request: Request) -> Delivery:

@@ -1,0 +1,107 @@
+"""What each request leaves behind for its operators: one log line, one metrics line, one trace.
+
+All three are Powertools, configured from the environment the template sets:
+- Logs (Logger): JSON; one line per request written by `record`, with the event id as the
+  correlation id of every line the request writes. Never a secret, a signature or a body.
+- Metrics (EMF): one line per request in the `POWERTOOLS_METRICS_NAMESPACE` namespace. Each
+  request gets its own `EphemeralMetrics`, because `Metrics` keeps its data on the class, shared by
+  every thread of a local server. Dimensions are short fixed words (source, noun, reason), never
+  ids, so the number of metrics stays small.
+- Traces (Tracer): built only when tracing is on. Constructing a Tracer imports the X-Ray SDK,
+  tens of milliseconds of every cold start (README, "Performance"), which a function deployed
+  without tracing should not pay.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+logger = Logger()
+
+DEFAULT_NAMESPACE = "CommunityWebhooks"
+DEFAULT_SERVICE = "webhooks"
+
+# The metric each outcome counts, besides `Received` (every request).
+OUTCOME_METRICS = {
+    "published": "Published",
+    "duplicate": "Duplicates",
+    "replied": "Challenges",
+    "rejected": "Rejected",
+    "failed": "Failed",
+}
+PUBLISH_FAILED = "publish_failed"  # the reason that also counts as `PublishFailures`
+
+# Fields of the request's log line that are annotations on its trace (searchable in X-Ray).
+TRACE_ANNOTATIONS = ("outcome", "source", "event_name", "noun", "event_id", "reason")
+
+
+def tracing_enabled(env: Mapping[str, str]) -> bool:
+    """Powertools' own rule: on in Lambda, unless POWERTOOLS_TRACE_DISABLED or `sam local`."""
+    disabled = env.get("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() in ("1", "true", "yes", "on")
+    return bool(env.get("LAMBDA_TASK_ROOT")) and not disabled and not env.get("AWS_SAM_LOCAL")
+
+
+tracer: Tracer | None = Tracer() if tracing_enabled(os.environ) else None
+
+
+def traced(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """The handler inside a trace segment when tracing is on (the response is not recorded)."""
+    return tracer.capture_lambda_handler(handler, capture_response=False) if tracer else handler
+
+
+def subsegment(name: str) -> AbstractContextManager[Any]:
+    """A trace subsegment around one step (claim, publish, complete, release), or nothing."""
+    return tracer.provider.in_subsegment(name) if tracer else nullcontext()
+
+
+@functools.cache
+def metric_identity() -> tuple[str, str]:
+    """The namespace and the `service` dimension, read once per container."""
+    namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE
+    return namespace, os.environ.get("POWERTOOLS_SERVICE_NAME") or DEFAULT_SERVICE
+
+
+def request_metrics(fields: Mapping[str, Any]) -> EphemeralMetrics:
+    """The request's metrics: `Received` and its outcome's count, in up to four dimension sets.
+
+    `[service]` holds the totals the alarms watch; `[service, source]`, `[service, source, noun]`
+    and `[service, reason]` break them down for the dashboard.
+    """
+    namespace, service = metric_identity()
+    metrics = EphemeralMetrics(namespace=namespace, service=service)
+    metrics.add_metric(name="Received", unit=MetricUnit.Count, value=1)
+    outcome_metric = OUTCOME_METRICS.get(str(fields.get("outcome")))
+    if outcome_metric:
+        metrics.add_metric(name=outcome_metric, unit=MetricUnit.Count, value=1)
+    reason = fields.get("reason")
+    if reason == PUBLISH_FAILED:
+        metrics.add_metric(name="PublishFailures", unit=MetricUnit.Count, value=1)
+    source, noun = fields.get("source"), fields.get("noun")
+    if source:
+        metrics.add_dimensions(service=service, source=str(source))
+        if noun:
+            metrics.add_dimensions(service=service, source=str(source), noun=str(noun))
+    if reason:
+        metrics.add_dimensions(service=service, reason=str(reason))
+    return metrics
+
+
+def record(fields: Mapping[str, Any]) -> None:
+    """Log the request's line, write its metrics and annotate its trace; never raises."""
+    logger.info("webhook request", extra=dict(fields))
+    try:
+        request_metrics(fields).flush_metrics()
+    except Exception:  # metrics must never turn an answered request into an error
+        logger.exception("metrics could not be written")
+    if tracer:
+        for name in TRACE_ANNOTATIONS:
+            value = fields.get(name)
+            if value is not None:
+                tracer.put_annotation(name, str(value))

@@ -1,0 +1,171 @@
+"""What a request leaves for its operators: the JSON log line and the EMF metrics line it writes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import pytest
+
+from devkit.events import signed_headers
+from tests.conftest import SECRET, Receiver, raw, sample
+
+NAMESPACE = "TestWebhooks"
+
+
+class CurrentStdout:
+    """sys.stdout as it is at each write, as a Lambda's stdout is."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+@pytest.fixture
+def observed(receiver: Receiver, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> Receiver:
+    from handler import observability
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", NAMESPACE)
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "my-stack")
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "INFO")
+    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+    observability.metric_identity.cache_clear()
+    observability.logger.setLevel("INFO")
+    # the logger was created at import, writing to whatever stdout was then: write to this test's
+    monkeypatch.setattr(observability.logger.registered_handler, "stream", CurrentStdout())
+    return receiver
+
+
+def output_lines(capfd: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    out = capfd.readouterr().out
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def request_line(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    [line] = [line for line in lines if line.get("message") == "webhook request"]
+    return line
+
+
+def metrics_line(lines: list[dict[str, Any]]) -> tuple[dict[str, Any], list[list[str]], set[str]]:
+    """The request's EMF document, its dimension sets and its metric names."""
+    [emf] = [line for line in lines if "_aws" in line]
+    [directive] = emf["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == NAMESPACE
+    return emf, directive["Dimensions"], {metric["Name"] for metric in directive["Metrics"]}
+
+
+def test_a_published_event_logs_one_line_and_counts_by_source_and_noun(
+    observed: Receiver, capfd: pytest.CaptureFixture[str]
+) -> None:
+    capfd.readouterr()
+    document = sample("post.published")
+    body = raw(document)
+    assert observed.post(body).status == 200
+    lines = output_lines(capfd)
+
+    line = request_line(lines)
+    event_id = document["data"]["id"]
+    assert line["level"] == "INFO"
+    assert line["outcome"] == "published"
+    assert (line["source"], line["event_name"], line["noun"], line["event_id"]) == (
+        "bettermode",
+        "post.published",
+        "POST",
+        event_id,
+    )
+    assert line["correlation_id"] == event_id
+    assert line["status"] == 200 and isinstance(line["latency_ms"], float)
+
+    emf, dimensions, names = metrics_line(lines)
+    assert names == {"Received", "Published"}
+    assert emf["Received"] == emf["Published"] == [1.0]
+    assert dimensions == [["service"], ["service", "source"], ["service", "source", "noun"]]
+    assert (emf["service"], emf["source"], emf["noun"]) == ("my-stack", "bettermode", "POST")
+    assert event_id not in json.dumps(emf)  # ids are never dimensions
+
+
+def test_a_redelivery_counts_as_a_duplicate(observed: Receiver, capfd: pytest.CaptureFixture[str]) -> None:
+    body = raw(sample("reaction.added"))
+    assert observed.post(body).status == 200
+    capfd.readouterr()
+    assert observed.post(body).status == 200
+    lines = output_lines(capfd)
+    assert request_line(lines)["outcome"] == "duplicate"
+    _, _, names = metrics_line(lines)
+    assert names == {"Received", "Duplicates"}
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ({}, "unsigned"),
+        ("wrong-secret", "bad_signature"),
+        ("stale", "stale_timestamp"),
+    ],
+)
+def test_a_rejected_request_counts_by_reason_and_logs_no_secret(
+    observed: Receiver, capfd: pytest.CaptureFixture[str], headers: Any, reason: str
+) -> None:
+    body = raw(sample("post.published"))
+    if headers == "wrong-secret":
+        headers = signed_headers("not-the-secret", body)
+    elif headers == "stale":
+        headers = signed_headers(SECRET, body, 1_000_000_000_000)
+    capfd.readouterr()
+    assert observed.post(body, headers=headers).status == 401
+    out = capfd.readouterr().out
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    line = request_line(lines)
+    assert (line["outcome"], line["reason"], line["status"]) == ("rejected", reason, 401)
+    emf, dimensions, names = metrics_line(lines)
+    assert names == {"Received", "Rejected"}
+    assert ["service", "reason"] in dimensions and emf["reason"] == reason
+    assert SECRET not in out
+    for value in headers.values():
+        assert value not in out or value.isdigit()  # a signature never reaches the logs
+    assert '"isReply"' not in out  # nor the body
+
+
+def test_a_publish_failure_counts_for_its_alarm(
+    observed: Receiver, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from handler import publishing
+
+    def refuse(_outgoing: Any) -> str:
+        raise publishing.PublishFailed("injected")
+
+    monkeypatch.setattr(publishing, "send", refuse)
+    capfd.readouterr()
+    assert observed.post(raw(sample("space.created"))).status == 503
+    lines = output_lines(capfd)
+    line = request_line(lines)
+    assert (line["outcome"], line["reason"]) == ("failed", "publish_failed")
+    emf, dimensions, names = metrics_line(lines)
+    assert names == {"Received", "Failed", "PublishFailures"}
+    assert ["service"] in dimensions and emf["service"] == "my-stack"  # the alarm's dimension
+
+
+def test_an_unknown_route_counts_without_a_source(observed: Receiver, capfd: pytest.CaptureFixture[str]) -> None:
+    from devkit.events import http_api_event
+
+    event = http_api_event(b"{}", {})
+    event["rawPath"] = "/nowhere"
+    capfd.readouterr()
+    assert observed.invoke(event).status == 404
+    emf, dimensions, names = metrics_line(output_lines(capfd))
+    assert names == {"Received", "Rejected"}
+    assert dimensions == [["service"], ["service", "reason"]] and emf["reason"] == "not_found"
+
+
+def test_metrics_can_be_switched_off_for_local_runs(
+    observed: Receiver, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    capfd.readouterr()
+    assert observed.post(raw(sample("member.created"))).status == 200
+    lines = output_lines(capfd)
+    assert request_line(lines)["outcome"] == "published"
+    assert not [line for line in lines if "_aws" in line]
