@@ -42,7 +42,7 @@ bench: $(STAMP)
 lint: $(STAMP) $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/cfn-lint template.yaml
+	$(BIN)/cfn-lint template.yaml examples/post-subscriber/template.yaml
 	$(BIN)/python -m devkit deployed .aws-sam/deployed-template.json
 	$(CHECKOV_VENV)/bin/checkov --framework cloudformation --skip-download --compact --quiet \
 		-f template.yaml -f .aws-sam/deployed-template.json
@@ -64,6 +64,7 @@ $(CHECKOV_VENV)/.installed:
 build: $(SAM_VENV)/.installed
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam validate --lint
 	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build
+	cd examples/post-subscriber && SAM_CLI_TELEMETRY=0 ../../$(SAM_VENV)/bin/sam validate --lint
 
 check-package: $(STAMP)
 	$(BIN)/python -m devkit.package_check .aws-sam/build/WebhookFunction

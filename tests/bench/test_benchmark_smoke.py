@@ -13,7 +13,7 @@ def test_benchmark_prints_every_figure() -> None:
     assert benchmark.main(["--runs", "1", "--events", "30", "--throughput", "8"], out) == 0
     text = out.getvalue()
     for heading in ("1. cold start", "2. warm latency", "3. AWS calls per request", "4. memory and package",
-                    "5. throughput", "6. cost per million events", "bar: cold start"):  # fmt: skip
+                    "5. throughput", "6. cost per million events", "bar: cold start", "Tracing=Active"):  # fmt: skip
         assert heading in text
     assert re.search(r"new event\s+3 ", text)
     assert re.search(r"redelivered event\s+1\s+\(dynamodb:PutItem x1\)", text)

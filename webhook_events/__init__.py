@@ -1,0 +1,90 @@
+"""Typed community events for subscribers of the webhook receiver's SNS topics.
+
+    from webhook_events import PostEvent, parse_record
+
+    def record_handler(record):           # an SQS record, raw or SNS-wrapped, or an SNS record
+        delivery = parse_record(record, PostEvent)
+        print(delivery.event_id, delivery.event.post.title, delivery.event.is_reply)
+
+Imports nothing of the receiver. Needs pydantic v2 and boto3; `Deduplicator` needs
+aws-lambda-powertools, HTTPS signature verification needs cryptography.
+"""
+
+from webhook_events.dedupe import Deduplicator
+from webhook_events.models import (
+    Actor,
+    AppInstallation,
+    AppInstallationEvent,
+    BettermodeEvent,
+    BettermodeRequest,
+    CandContext,
+    CandEvent,
+    CandPayload,
+    CommunityEvent,
+    EntityObject,
+    EventData,
+    MemberEvent,
+    MemberObject,
+    ModerationEvent,
+    ModerationObject,
+    NetworkEvent,
+    NetworkObject,
+    PostEvent,
+    PostObject,
+    ReactionEvent,
+    ReactionObject,
+    SpaceEvent,
+    SpaceMembershipEvent,
+    SpaceMembershipObject,
+    SpaceObject,
+    Target,
+    parse_event,
+)
+from webhook_events.records import (
+    Delivery,
+    NotAnEvent,
+    SubscriptionConfirmation,
+    parse_notification,
+    parse_record,
+    resolve_body,
+)
+from webhook_events.signatures import InvalidSignature, verify_notification
+
+__all__ = [
+    "Actor",
+    "AppInstallation",
+    "AppInstallationEvent",
+    "BettermodeEvent",
+    "BettermodeRequest",
+    "CandContext",
+    "CandEvent",
+    "CandPayload",
+    "CommunityEvent",
+    "Deduplicator",
+    "Delivery",
+    "EntityObject",
+    "EventData",
+    "InvalidSignature",
+    "MemberEvent",
+    "MemberObject",
+    "ModerationEvent",
+    "ModerationObject",
+    "NetworkEvent",
+    "NetworkObject",
+    "NotAnEvent",
+    "PostEvent",
+    "PostObject",
+    "ReactionEvent",
+    "ReactionObject",
+    "SpaceEvent",
+    "SpaceMembershipEvent",
+    "SpaceMembershipObject",
+    "SpaceObject",
+    "SubscriptionConfirmation",
+    "Target",
+    "parse_event",
+    "parse_notification",
+    "parse_record",
+    "resolve_body",
+    "verify_notification",
+]
