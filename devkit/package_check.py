@@ -1,4 +1,5 @@
-"""Check a built function package: the handler is there, and every wheel is for Lambda's arm64 / CPython 3.13.
+"""Check a built function package: the handler is there, every wheel is for Lambda's arm64 / CPython 3.13,
+and nothing the runtime already has (boto3, botocore) is bundled.
 
 Usage: python -m devkit.package_check .aws-sam/build/WebhookFunction
 """
@@ -10,6 +11,7 @@ from pathlib import Path
 
 TARGET_PLATFORM = "aarch64"
 TARGET_ABI = ("cp313", "abi3", "none")
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")  # Lambda's Python runtime has them
 
 
 def wheel_tags(package: Path) -> dict[str, list[str]]:
@@ -35,6 +37,9 @@ def problems(package: Path) -> list[str]:
             _python, abi, platform = tag.split("-")
             if platform != "any" and (TARGET_PLATFORM not in platform or abi not in TARGET_ABI):
                 found.append(f"{dist}: wheel tag {tag} is not for Lambda arm64 / cp313")
+    for name in RUNTIME_PROVIDED:
+        if (package / name).is_dir():
+            found.append(f"{name} is bundled, but the Lambda runtime provides it (a dependency pulled it in)")
     for binary in package.rglob("*.so"):
         if "x86_64" in binary.name or "amd64" in binary.name:
             found.append(f"{binary.relative_to(package)} is an x86_64 binary")
