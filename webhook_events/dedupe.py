@@ -22,12 +22,32 @@ from webhook_events.records import Delivery
 
 D = TypeVar("D", bound=Delivery[Any])
 DEFAULT_EXPIRY_SECONDS = 7 * 24 * 3600  # as long as the receiver remembers an id by default
+DEFAULT_LEASE_SECONDS = 300
+
+
+class _Lease:
+    """A stand-in Lambda context outside Lambda: a claim's lease is `seconds`, not forever."""
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.seconds * 1000
 
 
 class Deduplicator:
     """Runs a handler once per event id, the claims kept in `table_name` for `expires_after_seconds`."""
 
-    def __init__(self, table_name: str, *, expires_after_seconds: int = DEFAULT_EXPIRY_SECONDS) -> None:
+    def __init__(
+        self,
+        table_name: str,
+        *,
+        expires_after_seconds: int = DEFAULT_EXPIRY_SECONDS,
+        lease_seconds: int = DEFAULT_LEASE_SECONDS,
+    ) -> None:
+        """Outside Lambda (a poller, a container), a claim is leased `lease_seconds`: should the
+        process die while handling, a retry after that long can handle the event. In Lambda, call
+        `register_lambda_context` instead: the lease is then the invocation's remaining time."""
         from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
         self.table_name = table_name
@@ -37,6 +57,7 @@ class Deduplicator:
             raise_on_no_idempotency_key=True,
             response_hook=lambda _response, _record: False,  # called only with a stored result: a duplicate
         )
+        self.config.register_lambda_context(_Lease(lease_seconds))  # until a real context is registered
         self._layer: Any = None
         self._lock = threading.Lock()
 

@@ -12,7 +12,7 @@ a handler always sees the event itself.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, overload
 
@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from webhook_events.clients import client
 from webhook_events.models import CommunityEvent, parse_event
-from webhook_events.signatures import CertificateFetcher, fetch_certificate, verify_notification
+from webhook_events.signatures import CertificateFetcher, InvalidSignature, fetch_certificate, verify_notification
 
 POINTER_CLASS = "software.amazon.payloadoffloading.PayloadS3Pointer"
 SIZE_ATTRIBUTE = "ExtendedPayloadSize"
@@ -225,6 +225,7 @@ def parse_notification(
     verify: bool = True,
     fetch: CertificateFetcher = ...,
     s3: Any | None = None,
+    topic_arns: Collection[str] | None = None,
 ) -> Delivery[CommunityEvent] | SubscriptionConfirmation: ...
 @overload
 def parse_notification(
@@ -234,6 +235,7 @@ def parse_notification(
     verify: bool = True,
     fetch: CertificateFetcher = ...,
     s3: Any | None = None,
+    topic_arns: Collection[str] | None = None,
 ) -> Delivery[E] | SubscriptionConfirmation: ...
 def parse_notification(
     body: str | bytes,
@@ -242,18 +244,25 @@ def parse_notification(
     verify: bool = True,
     fetch: CertificateFetcher = fetch_certificate,
     s3: Any | None = None,
+    topic_arns: Collection[str] | None = None,
 ) -> Delivery[Any] | SubscriptionConfirmation:
     """The event in the body of an SNS HTTPS notification, or the confirmation SNS asks for.
 
     The signature is verified first (`InvalidSignature` if it fails: answer 403); pass
     `verify=False` only where something else proves the sender. A `SubscriptionConfirmation` is
     returned, not raised: call its `confirm()` once you trust the topic, then answer 200.
+
+    A valid signature proves the message is from SNS, not from *your* topic: pass `topic_arns` (the
+    receiver's topics you subscribed to) and a message from any other topic raises
+    `InvalidSignature` before it is confirmed or its S3 pointer followed.
     """
     document = json.loads(body)
     if not isinstance(document, dict):
         raise NotAnEvent("an SNS notification is a JSON object")
     if verify:
         verify_notification(document, fetch)
+    if topic_arns is not None and document.get("TopicArn") not in topic_arns:
+        raise InvalidSignature(f"the message is from topic {document.get('TopicArn')!r}, not one subscribed to")
     if document.get("Type") in CONFIRMATIONS:
         return _confirmation(document)
     return _deliver(_from_sns(document), model, s3)

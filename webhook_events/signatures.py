@@ -23,7 +23,10 @@ SIGNED_FIELDS = {
     "SubscriptionConfirmation": ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"),
     "UnsubscribeConfirmation": ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"),
 }
-CERTIFICATE_HOST = re.compile(r"sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?")
+# A region-shaped label only: `sns.s3.amazonaws.com` is an S3 bucket named "sns", which anyone
+# could own and fill with a certificate of their own.
+CERTIFICATE_HOST = re.compile(r"sns\.[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+\.amazonaws\.com(?:\.cn)?")
+CERTIFICATE_PATH = re.compile(r"/SimpleNotificationService-[0-9a-f]+\.pem")
 
 CertificateFetcher = Callable[[str], bytes]
 
@@ -45,8 +48,8 @@ def check_certificate_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme != "https" or not CERTIFICATE_HOST.fullmatch(parts.hostname or "") or parts.port is not None:
         raise InvalidSignature(f"the signing certificate is not served by SNS: {url!r}")
-    if not parts.path.endswith(".pem"):
-        raise InvalidSignature(f"the signing certificate URL is not a .pem file: {url!r}")
+    if not CERTIFICATE_PATH.fullmatch(parts.path) or parts.query or parts.fragment:
+        raise InvalidSignature(f"the signing certificate URL is not an SNS certificate: {url!r}")
 
 
 @functools.lru_cache(maxsize=16)

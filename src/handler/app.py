@@ -60,6 +60,7 @@ def _unexpected() -> Answer:
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """One request, one JSON answer, and one log line, metrics line and trace about it."""
     started = time.perf_counter()
+    observability.begin()
     try:
         answer = route(event, context)
     except Exception:  # the last line of defence: never a stack trace to the sender

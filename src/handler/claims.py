@@ -57,11 +57,20 @@ def persistence_layer(table: str, expires_after_seconds: int) -> Any:
 def _traced_layer_class() -> type:
     """Powertools' DynamoDB layer with a trace subsegment around each state change of a claim."""
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyItemAlreadyExistsError
 
     class TracedPersistenceLayer(DynamoDBPersistenceLayer):  # type: ignore[misc]
         def save_inprogress(self, *args: Any, **kwargs: Any) -> None:
-            with subsegment("claim"):
-                super().save_inprogress(*args, **kwargs)
+            taken: IdempotencyItemAlreadyExistsError | None = None
+            with subsegment("claim") as segment:
+                try:
+                    super().save_inprogress(*args, **kwargs)
+                except IdempotencyItemAlreadyExistsError as error:  # a redelivery: an answer, not a fault
+                    taken = error
+                    if segment is not None:
+                        segment.put_annotation("claim", "already_taken")
+            if taken is not None:
+                raise taken
 
         def save_success(self, *args: Any, **kwargs: Any) -> None:
             with subsegment("complete"):

@@ -23,6 +23,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
 
 logger = Logger()
 
@@ -44,12 +45,18 @@ TRACE_ANNOTATIONS = ("outcome", "source", "event_name", "noun", "event_id", "rea
 
 
 def tracing_enabled(env: Mapping[str, str]) -> bool:
-    """Powertools' own rule: on in Lambda, unless POWERTOOLS_TRACE_DISABLED or `sam local`."""
-    disabled = env.get("POWERTOOLS_TRACE_DISABLED", "false").strip().lower() in ("1", "true", "yes", "on")
-    return bool(env.get("LAMBDA_TASK_ROOT")) and not disabled and not env.get("AWS_SAM_LOCAL")
+    """Powertools' own rule: on in Lambda, unless POWERTOOLS_TRACE_DISABLED, `sam local` or Chalice."""
+    try:
+        disabled = resolve_truthy_env_var_choice(env=env.get("POWERTOOLS_TRACE_DISABLED", "false"))
+    except ValueError:  # a value Powertools cannot read: the side that cannot break a request
+        disabled = True
+    local = env.get("AWS_SAM_LOCAL") or env.get("AWS_CHALICE_CLI_MODE")
+    return bool(env.get("LAMBDA_TASK_ROOT")) and not disabled and not local
 
 
-tracer: Tracer | None = Tracer() if tracing_enabled(os.environ) else None
+# Only botocore is patched: the function makes no other kind of call worth a subsegment, and each
+# patched library is an import at cold start.
+tracer: Tracer | None = Tracer(patch_modules=("botocore",)) if tracing_enabled(os.environ) else None
 
 
 def traced(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -107,15 +114,32 @@ def request_metrics(fields: Mapping[str, Any]) -> EphemeralMetrics:
     return metrics
 
 
+def correlate(event_id: str) -> None:
+    """The event id as the correlation id of every line this request writes from here on.
+
+    Kept per thread, so that concurrent requests of a local server never label each other's lines;
+    `begin` clears it for the next request.
+    """
+    logger.thread_safe_append_keys(correlation_id=event_id)
+
+
+def begin() -> None:
+    """A new request: nothing of the previous one's correlation is left."""
+    logger.thread_safe_clear_keys()
+
+
 def record(fields: Mapping[str, Any]) -> None:
-    """Log the request's line, write its metrics and annotate its trace; never raises."""
-    logger.info("webhook request", extra=dict(fields))
+    """Log the request's line, write its metrics and annotate its trace; never raises.
+
+    The request is answered whatever happens here: telemetry must not turn an answer into an error.
+    """
     try:
+        logger.info("webhook request", extra=dict(fields))
         request_metrics(fields).flush_metrics()
-    except Exception:  # metrics must never turn an answered request into an error
-        logger.exception("metrics could not be written")
-    if tracer:
-        for name in TRACE_ANNOTATIONS:
-            value = fields.get(name)
-            if value is not None:
-                tracer.put_annotation(name, str(value))
+        if tracer:
+            for name in TRACE_ANNOTATIONS:
+                value = fields.get(name)
+                if value is not None:
+                    tracer.put_annotation(name, str(value))
+    except Exception:
+        logger.exception("telemetry could not be written")

@@ -56,7 +56,7 @@ def receive(
         delivery = provider.parse(request)
         if not isinstance(delivery, Publish):
             return ok(delivery.body, outcome="replied", request_type=delivery.body.get("type"), **log)
-        observability.logger.set_correlation_id(delivery.event.event_id)
+        observability.correlate(delivery.event.event_id)
         log.update(event_id=delivery.event.event_id, event_name=delivery.event.name, noun=delivery.event.noun)
         receipt = pipeline.deliver(delivery.event, settings, lambda_context)
         outcome = "duplicate" if receipt.duplicate else "published"

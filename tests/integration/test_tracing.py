@@ -34,8 +34,10 @@ with mock_aws():
     body = json.dumps({"networkId": "net1", "type": "SUBSCRIPTION", "data": {
         "id": "trace-event-1", "name": "post.published", "noun": "POST", "verb": "PUBLISHED",
         "object": {"id": "p1", "spaceId": "s1", "isReply": False}}}).encode()
+    signed = http_api_event(body, signed_headers(LOCAL_SECRET, body))
     answers = [
-        lambda_handler(http_api_event(body, signed_headers(LOCAL_SECRET, body)), LambdaContext())["statusCode"],
+        lambda_handler(signed, LambdaContext())["statusCode"],
+        lambda_handler(signed, LambdaContext())["statusCode"],  # a redelivery
         lambda_handler(http_api_event(body, signed_headers("wrong", body)), LambdaContext())["statusCode"],
     ]
     print(json.dumps(answers))
@@ -62,7 +64,7 @@ def flatten(document: dict[str, Any]) -> list[dict[str, Any]]:
     return nested
 
 
-def test_a_sampled_request_is_traced_claim_publish_complete() -> None:
+def test_sampled_requests_are_traced_claim_publish_complete() -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -89,20 +91,24 @@ def test_a_sampled_request_is_traced_claim_publish_complete() -> None:
             timeout=120,
         )
         assert child.returncode == 0, child.stderr[-2000:]
-        assert json.loads(child.stdout.strip().splitlines()[-1]) == [200, 401]
+        assert json.loads(child.stdout.strip().splitlines()[-1]) == [200, 200, 401]
         sent = [segment for document in documents(sock) for segment in flatten(document)]
 
     assert sent, "the X-Ray SDK sent nothing"
     assert {segment["trace_id"] for segment in sent} == {TRACE_ID}
     names = [segment["name"] for segment in sent]
-    for step in ("claim", "publish", "complete"):
-        assert names.count(step) == 1, (step, names)
+    for step, count in (("claim", 2), ("publish", 1), ("complete", 1)):
+        assert names.count(step) == count, (step, names)
+    claims = [segment for segment in sent if segment["name"] == "claim"]
+    assert not any(segment.get("fault") or segment.get("error") for segment in claims)  # a duplicate is no fault
+    assert [segment.get("annotations", {}).get("claim") for segment in claims] == [None, "already_taken"]
     assert {"dynamodb", "sns"} <= set(names)  # the AWS calls, inside the steps
     handlers = [segment for segment in sent if segment["name"] == "## handle"]
-    assert len(handlers) == 2
+    assert len(handlers) == 3
     annotations = [segment.get("annotations", {}) for segment in handlers]
     published = next(a for a in annotations if a.get("outcome") == "published")
     assert published["event_id"] == "trace-event-1" and published["noun"] == "POST"
+    assert next(a for a in annotations if a.get("outcome") == "duplicate")["event_id"] == "trace-event-1"
     rejected = next(a for a in annotations if a.get("outcome") == "rejected")
     assert rejected["reason"] == "bad_signature"
     assert "wrong" not in json.dumps(sent)  # nothing of the request's credentials in a trace

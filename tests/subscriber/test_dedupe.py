@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import boto3
 import pytest
 
@@ -50,3 +52,38 @@ def test_a_delivery_without_an_event_id_is_refused(dedupe: Deduplicator) -> None
     nameless = delivery("")
     with pytest.raises(ValueError, match="no event id"):
         handle(nameless)
+
+
+def test_outside_lambda_a_claim_is_leased_not_held_forever(aws: None) -> None:
+    """A poller that dies while handling must not block the event until the record expires."""
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    boto3.client("dynamodb", region_name=REGION).create_table(
+        TableName="polled",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    clients.client.cache_clear()
+    attempts: list[str] = []
+    claims: list[dict[str, Any]] = []
+
+    def leased(seconds: int) -> bool:
+        dedupe = Deduplicator("polled", lease_seconds=seconds)  # no Lambda context registered
+
+        @dedupe.once
+        def handle(d: Delivery[PostEvent]) -> None:
+            attempts.append(d.event_id)
+            if len(attempts) == 1:  # while the first attempt holds the claim, a second delivery comes
+                claims.extend(boto3.client("dynamodb", region_name=REGION).scan(TableName="polled")["Items"])
+                handle(d)
+
+        return handle(delivery(f"{seconds:032d}"))
+
+    with pytest.raises(IdempotencyAlreadyInProgressError):
+        leased(300)  # inside the lease: the second delivery is told to retry later
+    [claim] = claims
+    assert "in_progress_expiration" in claim  # the claim ends; without a lease it would last 7 days
+    attempts.clear()
+    assert leased(0) is True  # a lapsed lease: the second delivery may run the handler
+    assert attempts == ["0" * 32, "0" * 32]

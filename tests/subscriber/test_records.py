@@ -118,6 +118,16 @@ def test_sns_https_notification_verified_with_the_certificate_sns_signed_with(de
     assert_the_published_post(delivery, delivered["body"])
 
 
+def test_a_notification_from_a_topic_not_subscribed_to_is_refused(delivered: dict[str, Any]) -> None:
+    """SNS signs every topic's messages: the signature alone does not say the topic is ours."""
+    notification = delivered["wrapped"]["Body"]
+    ours = parse_notification(notification, fetch=moto_fetch, topic_arns=[delivered["topic"]])
+    assert isinstance(ours, Delivery)
+    other = delivered["topic"].replace("-POST", "-ELSEWHERE")
+    with pytest.raises(InvalidSignature, match="not one subscribed to"):
+        parse_notification(notification, fetch=moto_fetch, topic_arns=[other])
+
+
 def test_a_tampered_notification_is_refused(delivered: dict[str, Any]) -> None:
     envelope = json.loads(delivered["wrapped"]["Body"])
     forged = json.loads(envelope["Message"])
@@ -138,6 +148,10 @@ def test_a_tampered_notification_is_refused(delivered: dict[str, Any]) -> None:
         "https://attacker.example/sns.us-east-1.amazonaws.com/cert.pem",
         "https://sns.us-east-1.amazonaws.com:8443/cert.pem",
         "https://sns.us-east-1.amazonaws.com/cert.txt",
+        "https://sns.us-east-1.amazonaws.com/cert.pem",  # not SNS's certificate path
+        "https://sns.s3.amazonaws.com/SimpleNotificationService-0123abcd.pem",  # an S3 bucket named "sns"
+        "https://sns.s3-us-west-2.amazonaws.com/SimpleNotificationService-0123abcd.pem",
+        "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123abcd.pem?x=1",
     ],
 )
 def test_a_certificate_from_anywhere_but_sns_is_never_fetched(delivered: dict[str, Any], url: str) -> None:
@@ -185,7 +199,7 @@ def test_a_record_without_an_event_is_refused() -> None:
 class SnsSigner:
     """Stands in for SNS's signing key and the certificate it serves."""
 
-    url = "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-test.pem"
+    url = "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-6aad65c2f9911b05cd53efda11f913f9.pem"
 
     def __init__(self) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
