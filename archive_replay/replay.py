@@ -26,7 +26,8 @@ def archived(
         for noun in partitions(s3, bucket, f"{ROOT}source={source}/"):
             if not selection.wants_noun_partition(noun):
                 continue
-            for prefix in selection.prefixes(source, noun):
+            days = partitions(s3, bucket, f"{ROOT}source={source}/noun={noun}/")
+            for prefix in (f"{ROOT}source={source}/noun={noun}/dt={day}/" for day in days if selection.wants_day(day)):
                 start_after = ""
                 if resume is not None and resume.key >= prefix:
                     if resume.key.startswith(prefix):

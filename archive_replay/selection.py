@@ -1,7 +1,8 @@
 """Which archived events a replay takes, and which partitions of the archive hold them.
 
 The archive is laid out `events/source=<source>/noun=<topic's noun>/dt=<yyyy-MM-dd>/`, so a replay
-lists only the days of its range and, with `--source` or `--noun`, only those partitions.
+lists the `dt=` partitions of each source and noun (one listing each) and reads only the days of its
+range; with `--source` or `--noun`, only those partitions.
 """
 
 from __future__ import annotations
@@ -93,10 +94,14 @@ class Selection:
         }
 
     # ----- which partitions ------------------------------------------------------------------
-    def days(self) -> list[date]:
-        """The `dt=` days to read: those of the range, and the next one for late arrivals."""
+    def wants_day(self, day: str) -> bool:
+        """A `dt=` partition of the range, or the day after it (late arrivals)."""
+        try:
+            value = date.fromisoformat(day)
+        except ValueError:
+            return False
         first, last = self.since.date(), (self.until - timedelta(microseconds=1)).date()
-        return [first + timedelta(days=n) for n in range((last - first).days + 1 + LATE_DAYS)]
+        return first <= value <= last + timedelta(days=LATE_DAYS)
 
     def wants_source(self, source: str) -> bool:
         return not self.sources or source in self.sources
@@ -104,9 +109,6 @@ class Selection:
     def wants_noun_partition(self, noun: str) -> bool:
         """The partition of a topic's noun; the catch-all's whenever a noun is asked for (any noun can be there)."""
         return not self.nouns or noun in self.nouns or noun == CATCH_ALL_NOUN
-
-    def prefixes(self, source: str, noun: str) -> list[str]:
-        return [f"{ROOT}source={source}/noun={noun}/dt={day.isoformat()}/" for day in self.days()]
 
     # ----- which events -----------------------------------------------------------------------
     def matches(self, event: ArchivedEvent) -> bool:
