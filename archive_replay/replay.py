@@ -89,20 +89,26 @@ def run(
         checkpoint.save(position)
 
     for event in events:
+        matched = not isinstance(event, Unreadable) and selection.matches(event)
+        item = replayed(event, checkpoint.replay_id) if matched and target is not None else None
+        if (
+            item
+            and target
+            and batch
+            and (len(batch) >= target.max_entries or batch_bytes + item.size > target.max_bytes)
+        ):
+            flush()  # before this event counts: the checkpoint is the last event of the batch
         counts.read += 1
         if isinstance(event, Unreadable):
             counts.failed += 1
             failures(event.position, event.reason)
-        elif not selection.matches(event):
-            counts.skipped += 1
-        elif target is None:
-            counts.sent += 1
-        else:
-            item = replayed(event, checkpoint.replay_id)
-            if batch and (len(batch) >= target.max_entries or batch_bytes + item.size > target.max_bytes):
-                flush()
+        elif item is not None:
             batch.append(item)
             batch_bytes += item.size
+        elif matched:
+            counts.sent += 1  # a dry run: would send
+        else:
+            counts.skipped += 1
         position = event.position
         since_save += 1
         if not batch and since_save >= SAVE_EVERY:
