@@ -9,7 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -33,7 +33,6 @@ class ArchivedEvent:
     topic_arn: str
     timestamp: str
     message_id: str
-    _published: list[datetime] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def from_line(cls, line: bytes, position: Position) -> ArchivedEvent:
@@ -56,9 +55,8 @@ class ArchivedEvent:
         return found[1] if found else None
 
     def published_at(self) -> datetime:
-        if not self._published:
-            self._published.append(datetime.fromisoformat(self.timestamp).astimezone(UTC))
-        return self._published[0]
+        """When the receiver published it (SNS's Timestamp, UTC)."""
+        return datetime.fromisoformat(self.timestamp).astimezone(UTC)
 
 
 class Unreadable(NamedTuple):
