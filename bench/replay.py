@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -33,6 +34,12 @@ from devkit.runtime import EMULATED_AWS, REGION  # noqa: E402
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def current_rss_mb() -> float:
+    """Resident memory now (the peak alone could hide a loop that stays under the imports' peak)."""
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
 
 
 def envelopes(count: int, topic_arn: str, body: dict[str, Any], start: datetime) -> Iterator[dict[str, Any]]:
@@ -100,13 +107,13 @@ def child(endpoint: str, bucket: str, queue_url: str, events: int) -> None:
         answer_sends_in_process(sqs)
         target = QueueTarget(sqs, queue_url, Backoff())
     selection = Selection.parse("2025-05-01", "2025-05-05")
-    marks = {max(1, events // 10): 0.0, max(1, events // 2): 0.0, events: 0.0}
-    baseline = peak_rss_mb()
+    marks = dict.fromkeys(_marks(events), (0.0, 0.0))
+    baseline = (peak_rss_mb(), current_rss_mb())
 
     def measured() -> Iterator[Any]:
         for n, event in enumerate(archived(s3, bucket, selection), start=1):
             if n in marks:
-                marks[n] = peak_rss_mb()
+                marks[n] = (peak_rss_mb(), current_rss_mb())
             yield event
 
     started = time.perf_counter()
@@ -160,14 +167,19 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
             f"(written in {time.perf_counter() - started:.1f} s to the moto server)\n\n"
         )
         queue_url = session.client("sqs", endpoint_url=url).create_queue(QueueName="bench-replay")["QueueUrl"]
-        columns = "".join(f"{f'@{n:,}':>11}" for n in _marks(args.events))
-        out.write(f"{'replay':<18} {'peak RSS, MB: start':>20}{columns}{'events/s':>11}  counts\n")
+        columns = "".join(f"{f'@{n:,}':>14}" for n in _marks(args.events))
+        out.write(f"{'replay':<16} {'RSS MB, peak (now): start':>26}{columns}{'events/s':>9}  counts\n")
         for label, target in (("dry run", ""), ("to an SQS queue", queue_url)):  # the queue: see the docstring
             figures = measure(url, writer.bucket, target, args.events)
-            rss = "".join(f"{figures['marks'][str(n)]:11.1f}" for n in _marks(args.events))
+            rss = "".join(_rss(figures["marks"][str(n)]) for n in _marks(args.events))
             rate = figures["counts"]["read"] / figures["seconds"]
-            out.write(f"{label:<18} {figures['baseline']:20.1f}{rss}{rate:11,.0f}  {figures['counts']}\n")
+            out.write(f"{label:<16} {_rss(figures['baseline']):>26}{rss}{rate:9,.0f}  {figures['counts']}\n")
     return 0
+
+
+def _rss(figures: list[float]) -> str:
+    peak, now = figures
+    return f"{peak:8.1f} ({now:4.1f})"
 
 
 def _marks(events: int) -> list[int]:
