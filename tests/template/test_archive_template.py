@@ -67,7 +67,6 @@ def test_sns_may_only_put_records_into_the_archive_stream(cfn: dict[str, Any]) -
     role = cfn["Resources"]["ArchiveSubscriptionRole"]["Properties"]
     [trust] = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "sns.amazonaws.com"}
-    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
     [policy] = role["Policies"]
     [statement] = policy["PolicyDocument"]["Statement"]
     assert all(action.startswith("firehose:") for action in statement["Action"])
@@ -79,6 +78,7 @@ def test_firehose_may_only_write_the_archive_prefixes_and_its_log_stream(cfn: di
     role = cfn["Resources"]["ArchiveDeliveryRole"]["Properties"]
     [trust] = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "firehose.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"sts:ExternalId": {"Ref": "AWS::AccountId"}}}
     statements = {s["Sid"]: s for s in role["Policies"][0]["PolicyDocument"]["Statement"]}
     assert set(statements) == {"ArchiveBucket", "ArchiveObjects", "DeliveryErrors"}
     assert statements["ArchiveBucket"]["Resource"] == {"Fn::GetAtt": ["ArchiveBucket", "Arn"]}
