@@ -5,6 +5,7 @@
 #   make test    - the test suite (moto; no AWS account, no Docker)
 #   make reliability - inject a fault at every pipeline step and print what was lost or doubled
 #   make bench   - cold start, warm latency, AWS calls, memory, package size and cost, against the floor
+#   make bench-replay - replay of 100,000 archived events: peak memory at 10k/50k/100k and events/s
 #   make lint    - ruff, cfn-lint, and checkov on template.yaml and on the CloudFormation it deploys
 #   make build   - sam build (arm64 / Python 3.13 package, no Docker needed)
 PYTHON ?= python3
@@ -14,7 +15,7 @@ CHECKOV_VENV ?= .venv-checkov
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo serve events test reliability bench lint format build check-package clean
+.PHONY: demo serve events test reliability bench bench-replay lint format build check-package clean
 
 $(STAMP): requirements-dev.txt src/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +39,9 @@ reliability: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.benchmark
+
+bench-replay: $(STAMP)
+	$(BIN)/python -m bench.replay
 
 lint: $(STAMP) $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .

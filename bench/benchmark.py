@@ -40,7 +40,7 @@ import devkit  # noqa: E402, F401 - puts src on the path
 from devkit.events import http_api_event, signed_headers  # noqa: E402
 from devkit.runtime import EMULATED_AWS, REGION, handler_environment  # noqa: E402
 from devkit.samples import BY_NAME, LOCAL_SECRET, local_secrets  # noqa: E402
-from devkit.stack import create_stack  # noqa: E402
+from devkit.stack import EmulatedStack, create_stack  # noqa: E402
 from devkit.template import Template  # noqa: E402
 
 MEMORY_MB = 512  # the template's MemorySize
@@ -74,8 +74,8 @@ def percentile(values: list[float], fraction: float) -> float:
 
 # ----- 1. cold start --------------------------------------------------------------------------------
 @contextmanager
-def aws_server() -> Iterator[tuple[str, dict[str, str]]]:
-    """The moto server in its own process, the stack created in it; yields its URL and the function's env."""
+def aws_server_stack() -> Iterator[tuple[str, EmulatedStack, Any]]:
+    """The moto server in its own process, the stack created in it; yields its URL, the stack and a session."""
     import boto3
 
     from devkit.endpoint import free_port
@@ -98,18 +98,27 @@ def aws_server() -> Iterator[tuple[str, dict[str, str]]]:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
-        environment = {
-            **stack.environment,
-            **EMULATED_AWS,
-            "AWS_ENDPOINT_URL": url,
-            "SIGNING_SECRET": LOCAL_SECRET,
-            "FLOOR_TOPIC_ARN": stack.topics["TopicPOST"],
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        }
-        yield url, environment
+        yield url, stack, session
     finally:
         server.terminate()
         server.wait(10)
+
+
+@contextmanager
+def aws_server() -> Iterator[tuple[str, dict[str, str]]]:
+    """The moto server with the stack; yields its URL and the function's environment."""
+    with aws_server_stack() as (url, stack, _session):
+        yield (
+            url,
+            {
+                **stack.environment,
+                **EMULATED_AWS,
+                "AWS_ENDPOINT_URL": url,
+                "SIGNING_SECRET": LOCAL_SECRET,
+                "FLOOR_TOPIC_ARN": stack.topics["TopicPOST"],
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            },
+        )
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from devkit.archive import ArchiveWriter, EmulatedArchive
 from devkit.template import Template
 
 FUNCTION_TYPE = "AWS::Serverless::Function"
@@ -38,9 +39,10 @@ class EmulatedStack:
     environment: dict[str, str]
     table_name: str
     topics: dict[str, str]  # topic logical id -> ARN
-    bucket: str | None = None
+    bucket: str | None = None  # the payload bucket (events over 256 KiB)
     failure_queue_url: str | None = None
     queues: dict[str, str] = field(default_factory=dict)  # topic logical id -> subscriber queue URL
+    archive: EmulatedArchive | None = None  # with EnableArchive=true (devkit/archive.py: what is emulated)
 
     def topic_name(self, logical: str) -> str:
         """The topic's short name: `<stack>-POST` -> `POST`, `<stack>-OTHER` -> `OTHER`."""
@@ -62,7 +64,10 @@ def webhook_function(template: Template) -> str:
 
 
 def create_stack(template: Template, client: ClientFactory, secret_values: Mapping[str, str]) -> EmulatedStack:
-    """Create the template's table, topics and secrets, and a raw-delivery SQS subscriber per topic.
+    """Create the template's table, topics, buckets and secrets, and a raw-delivery SQS subscriber per topic.
+
+    The archive's Firehose subscriptions become queues that `stack.archive.deliver()` writes to the
+    archive bucket from (devkit/archive.py says what is emulated).
 
     `secret_values` gives each secret's value by logical id (SigningSecretStore, CandTokenStore).
     """
@@ -111,12 +116,34 @@ def create_stack(template: Template, client: ClientFactory, secret_values: Mappi
         environment=template.environment(function),
         table_name=template.physical[next(iter(tables))]["Ref"],
         topics={logical: template.physical[logical]["Ref"] for logical in template.of_type("AWS::SNS::Topic")},
-        bucket=next((template.physical[b]["Ref"] for b in template.of_type("AWS::S3::Bucket")), None),
+        bucket=template.physical.get("PayloadBucket", {}).get("Ref"),
         failure_queue_url=next((template.physical[q]["Ref"] for q in template.of_type("AWS::SQS::Queue")), None),
     )
     for logical, arn in stack.topics.items():
         stack.queues[logical] = subscribe_queue(sns, sqs, arn, f"{template.physical[logical]['TopicName']}-subscriber")
+    stack.archive = emulate_archive(template, client)
     return stack
+
+
+def emulate_archive(template: Template, client: ClientFactory) -> EmulatedArchive | None:
+    """A non-raw queue per Firehose subscription, with its filter policy, and the writer that stands for Firehose."""
+    subscriptions = {
+        logical: resource["Properties"]
+        for logical, resource in template.of_type("AWS::SNS::Subscription").items()
+        if resource["Properties"].get("Protocol") == "firehose"
+    }
+    if not subscriptions:
+        return None
+    sns, sqs = client("sns"), client("sqs")
+    queues = {}
+    for logical, props in subscriptions.items():
+        topic_arn = template.resolve(props["TopicArn"])
+        policy = template.resolve(props.get("FilterPolicy"))
+        extra = {"FilterPolicy": json.dumps(policy)} if policy else {}
+        name = f"{topic_arn.rsplit(':', 1)[1]}-archive"
+        queues[logical] = subscribe_queue(sns, sqs, topic_arn, name, RawMessageDelivery="false", **extra)
+    writer = ArchiveWriter.from_template(template, client("s3"), template.physical["ArchiveBucket"]["Ref"])
+    return EmulatedArchive(writer, sqs, queues)
 
 
 def subscribe_queue(sns: Any, sqs: Any, topic_arn: str, queue_name: str, **subscription: str) -> str:
@@ -132,21 +159,33 @@ def subscribe_queue(sns: Any, sqs: Any, topic_arn: str, queue_name: str, **subsc
     return url
 
 
-def drain(sqs: Any, queue_url: str) -> list[Message]:
-    """Every message waiting in the queue, removed from it."""
-    messages: list[Message] = []
+def _receive_all(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    """Every message waiting in the queue (as receive_message gives it), removed from it."""
+    received: list[dict[str, Any]] = []
     while True:
         batch = sqs.receive_message(
             QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], WaitTimeSeconds=0
         ).get("Messages", [])
         if not batch:
-            return messages
-        for message in batch:
-            attributes = {
-                name: value.get("StringValue", "") for name, value in message.get("MessageAttributes", {}).items()
-            }
-            messages.append(Message(message["Body"], attributes))
+            return received
+        received += batch
         sqs.delete_message_batch(
             QueueUrl=queue_url,
             Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)],
         )
+
+
+def drain(sqs: Any, queue_url: str) -> list[Message]:
+    """Every message waiting in the queue, removed from it."""
+    return [
+        Message(
+            message["Body"],
+            {name: value.get("StringValue", "") for name, value in message.get("MessageAttributes", {}).items()},
+        )
+        for message in _receive_all(sqs, queue_url)
+    ]
+
+
+def drain_bodies(sqs: Any, queue_url: str) -> list[str]:
+    """The bodies of every message waiting in the queue, removed from it."""
+    return [message["Body"] for message in _receive_all(sqs, queue_url)]
