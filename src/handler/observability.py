@@ -3,10 +3,13 @@
 All three are Powertools, configured from the environment the template sets:
 - Logs (Logger): JSON; one line per request written by `record`, with the event id as the
   correlation id of every line the request writes. Never a secret, a signature or a body.
-- Metrics (EMF): one line per request in the `POWERTOOLS_METRICS_NAMESPACE` namespace, from an
-  `EphemeralMetrics` per thread (`Metrics` keeps its data on the class, shared by every thread of
-  a local server; one per request would rebuild its unit table every time). Dimensions are short
-  fixed words (source, noun, reason), never ids, so the number of metrics stays small.
+- Metrics (EMF) in the `POWERTOOLS_METRICS_NAMESPACE` namespace, built by an `EphemeralMetrics`
+  per thread (`Metrics` keeps its data on the class, shared by every thread of a local server; one
+  per request would rebuild its unit table every time). CloudWatch reads EMF from any JSON log
+  line, so the request's log line carries them: one line, serialised and written once, instead of
+  two (a fifth of the receiver's own time per request, measured with `make bench`). When INFO is
+  not logged, they are written alone. Dimensions are short fixed words (source, noun, reason),
+  never ids, so the number of metrics stays small.
 - Traces (Tracer): built only when tracing is on. Constructing a Tracer imports the X-Ray SDK,
   tens of milliseconds of every cold start (README, "Performance"), which a function deployed
   without tracing should not pay.
@@ -15,6 +18,7 @@ All three are Powertools, configured from the environment the template sets:
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -23,6 +27,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.shared.functions import resolve_truthy_env_var_choice
 
 logger = Logger()
@@ -134,8 +139,14 @@ def record(fields: Mapping[str, Any]) -> None:
     The request is answered whatever happens here: telemetry must not turn an answer into an error.
     """
     try:
-        logger.info("webhook request", extra=dict(fields))
-        request_metrics(fields).flush_metrics()
+        line = dict(fields)
+        if not is_metrics_disabled():
+            metrics = request_metrics(fields)
+            if logger.log_level <= logging.INFO:
+                line.update(metrics.serialize_metric_set())  # the line is also the EMF document
+            else:
+                metrics.flush_metrics()
+        logger.info("webhook request", extra=line)
         if tracer:
             for name in TRACE_ANNOTATIONS:
                 value = fields.get(name)

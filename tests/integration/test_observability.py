@@ -84,7 +84,8 @@ def test_a_published_event_logs_one_line_and_counts_by_source_and_noun(
     assert emf["Received"] == emf["Published"] == [1.0]
     assert dimensions == [["service"], ["service", "source"], ["service", "source", "noun"]]
     assert (emf["service"], emf["source"], emf["noun"]) == ("my-stack", "bettermode", "POST")
-    assert event_id not in json.dumps(emf)  # ids are never dimensions
+    assert {name for names in dimensions for name in names} == {"service", "source", "noun"}  # never an id
+    assert emf is line  # one line per request: the log line is also the EMF document
 
 
 def test_a_redelivery_counts_as_a_duplicate(observed: Receiver, capfd: pytest.CaptureFixture[str]) -> None:
@@ -169,3 +170,21 @@ def test_metrics_can_be_switched_off_for_local_runs(
     lines = output_lines(capfd)
     assert request_line(lines)["outcome"] == "published"
     assert not [line for line in lines if "_aws" in line]
+
+
+def test_metrics_are_written_even_when_info_is_not_logged(
+    observed: Receiver, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from handler import observability
+
+    before = observability.logger.log_level
+    observability.logger.setLevel("WARNING")
+    try:
+        capfd.readouterr()
+        assert observed.post(raw(sample("member.created"))).status == 200
+        lines = output_lines(capfd)
+    finally:
+        observability.logger.setLevel(before)
+    assert not [line for line in lines if line.get("message") == "webhook request"]
+    _, _, names = metrics_line(lines)  # the alarms still see every request
+    assert names == {"Received", "Published"}
