@@ -21,15 +21,20 @@ def delivery(event_id: str, source: str = "bettermode") -> Delivery[PostEvent]:
     return Delivery(event, {"event_id": event_id, "source": source}, raw(document).decode(), "m-1")
 
 
-@pytest.fixture
-def dedupe(aws: None) -> Deduplicator:
+def claims_table(name: str) -> None:
+    """A table like the example's (key `id`), and a helper client that will see it."""
     boto3.client("dynamodb", region_name=REGION).create_table(
-        TableName="processed",
+        TableName=name,
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
     clients.client.cache_clear()
+
+
+@pytest.fixture
+def dedupe(aws: None) -> Deduplicator:
+    claims_table("processed")
     deduplicator = Deduplicator("processed", expires_after_seconds=3600)
     deduplicator.register_lambda_context(LambdaContext())
     return deduplicator
@@ -58,13 +63,7 @@ def test_outside_lambda_a_claim_is_leased_not_held_forever(aws: None) -> None:
     """A poller that dies while handling must not block the event until the record expires."""
     from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
-    boto3.client("dynamodb", region_name=REGION).create_table(
-        TableName="polled",
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    clients.client.cache_clear()
+    claims_table("polled")
     attempts: list[str] = []
     claims: list[dict[str, Any]] = []
 
