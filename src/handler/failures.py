@@ -137,6 +137,8 @@ def _redrive_one(body: str, settings: Settings, visibility_seconds: int) -> str:
         lifetime = settings.dedupe_ttl_for(str(kept.get("source", "")))
     except (ValueError, KeyError, TypeError, AttributeError):
         return "invalid"
+    if not _sendable(outgoing):
+        return "invalid"
 
     def publish_it() -> dict[str, Any]:
         return {"topic_arn": outgoing.topic_arn, "message_id": publishing.send(outgoing)}
@@ -147,3 +149,25 @@ def _redrive_one(body: str, settings: Settings, visibility_seconds: int) -> str:
         logger.warning("redrive failed; the message stays on the queue", extra={"error": str(error)})
         return "failed"
     return "duplicates" if result.get("duplicate") else "published"
+
+
+def _sendable(outgoing: Outgoing) -> bool:
+    """Whether a message read back from the queue has the shape `publishing.send` gives SNS.
+
+    The clients do not validate parameters (see aws_clients), and the queue holds whatever its
+    writers put there, so a redrive checks before it sends.
+    """
+    attributes = outgoing.attributes
+    if not (isinstance(outgoing.topic_arn, str) and outgoing.topic_arn.startswith("arn:")):
+        return False
+    if not isinstance(outgoing.message, str) or not isinstance(attributes, dict) or len(attributes) > 10:
+        return False
+    return all(
+        isinstance(name, str)
+        and isinstance(value, dict)
+        and set(value) == {"DataType", "StringValue"}
+        and value["DataType"] in ("String", "Number")
+        and isinstance(value["StringValue"], str)
+        and value["StringValue"] != ""
+        for name, value in attributes.items()
+    )

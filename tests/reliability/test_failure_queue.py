@@ -108,6 +108,52 @@ def test_foreign_messages_are_left_for_a_person(receiver: Receiver) -> None:
     assert report.published == 0
 
 
+def kept_envelope(receiver: Receiver, **changes: Any) -> dict[str, Any]:
+    """The envelope a failed publish of a post leaves on the queue (read back), with `changes`."""
+    break_sns()
+    assert receiver.post(raw(sample("post.published"))).status == 503
+    repair_sns()
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = receiver.stack.failure_queue_url
+    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return {**json.loads(message["Body"]), **changes}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"attributes": {"event_name": {"DataType": "String", "StringValue": 7}}},
+        {"attributes": {"event_name": "post.published"}},
+        {"attributes": {"event_name": {"DataType": "Binary", "StringValue": "x"}}},
+        {"attributes": {"event_name": {"DataType": "String", "StringValue": ""}}},
+        {"attributes": {f"a{n}": {"DataType": "String", "StringValue": "x"} for n in range(11)}},
+        {"attributes": ["event_name"]},
+        {"message": {"data": 1}},
+        {"topic_arn": 12},
+    ],
+    ids=["number-value", "bare-value", "binary-type", "empty-value", "eleven", "list", "object-message", "topic"],
+)
+def test_a_tampered_envelope_is_left_for_a_person(receiver: Receiver, changes: dict[str, Any]) -> None:
+    """What the redrive sends is checked first: the clients leave parameter validation to AWS."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = receiver.stack.failure_queue_url
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(kept_envelope(receiver, **changes)))
+    report = failures.redrive(config.settings(), visibility_seconds=0)
+    assert (report.received, report.invalid, report.published, report.failed) == (1, 1, 0, 0)
+    assert receiver.received() == {}
+    assert len(sqs.receive_message(QueueUrl=url, VisibilityTimeout=0).get("Messages", [])) == 1  # still there
+
+
+def test_an_envelope_read_back_unchanged_is_redriven(receiver: Receiver) -> None:
+    sqs = boto3.client("sqs", region_name=REGION)
+    sqs.send_message(QueueUrl=receiver.stack.failure_queue_url, MessageBody=json.dumps(kept_envelope(receiver)))
+    assert failures.redrive(config.settings()).published == 1
+    [message] = receiver.received()["TopicPOST"]
+    assert message.body.encode() == raw(sample("post.published"))
+    assert message.attributes["event_name"] == "post.published"
+
+
 def test_cand_events_are_kept_and_redriven_too(receiver: Receiver) -> None:
     body = json.dumps({"module": "MOIM", "type": "member.joined", "context": {}, "payload": {"id": "M1"}}).encode()
     break_sns()
