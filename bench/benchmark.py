@@ -1,15 +1,18 @@
 """The benchmark: the receiver as a Lambda user pays for it, beside the floor (bench/floor.py).
 
-    python -m bench.benchmark [--runs 7] [--events 2000] [--throughput 400]
+    python -m bench.benchmark [--runs 11] [--events 2000] [--throughput 400]
 
 1. Cold start: a fresh process from interpreter start to the first response to a signed
-   SUBSCRIPTION event, AWS answered by the moto server on loopback (its own process); median of
-   --runs; once as deployed with Tracing=PassThrough and once with Tracing=Active (the X-Ray SDK
-   loaded and a sampled request traced). And the import time alone, with the top modules of
-   `python -X importtime`.
+   SUBSCRIPTION event; median of --runs. The receiver runs as deployed: its signing secret comes
+   from Secrets Manager (the floor's from its environment). AWS is answered by the moto server on
+   loopback (its own process), and once more by canned answers inside the measured process, so
+   that the emulator's uneven first answers do not blur the process's own cost. Also with
+   Tracing=Active (the X-Ray SDK loaded and a sampled request traced), and the import time alone,
+   with the top modules of `python -X importtime`.
 2. Warm latency: p50/p99 over --events events of about 1, 10 and 100 KB in one process, with every
    AWS call answered in-process by a canned response, so the figure is our own overhead.
-3. AWS calls per request, counted with botocore's event hooks.
+3. AWS calls per request, counted with botocore's event hooks (every attempt that would go on the
+   wire, retries included).
 4. Peak memory of a warm process, and the deployment package's size.
 5. Throughput through the local endpoint (real HTTP, moto server), with 4 concurrent clients.
 6. Cost per million events at public list prices, with the assumptions beside it.
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -44,14 +48,17 @@ from devkit.stack import EmulatedStack, create_stack  # noqa: E402
 from devkit.template import Template  # noqa: E402
 
 MEMORY_MB = 512  # the template's MemorySize
-PRICES = {  # us-east-1 list prices, arm64
+PRICES = {  # us-east-1 list prices, arm64, without the free tier
     "api_gateway_http_per_million": 1.00,
     "lambda_requests_per_million": 0.20,
     "lambda_arm_gb_second": 0.0000133334,
     "dynamodb_write_request_units_per_million": 0.625,
-    "sns_publishes_per_million": 0.50,
+    "sns_publishes_per_million": 0.50,  # per 64 KB chunk of a message
+    "cloudwatch_logs_ingested_gb": 0.50,
     "secrets_manager_per_10k_calls": 0.05,
 }
+PLATFORM_LOG_BYTES = 300  # the START, END and REPORT lines Lambda writes for each invocation
+AWS_ROUND_TRIPS_MS = 30  # put, publish, update against the real services, in the same region
 
 
 def event_body(size: int, event_id: str | None = None) -> bytes:
@@ -105,20 +112,24 @@ def aws_server_stack() -> Iterator[tuple[str, EmulatedStack, Any]]:
 
 
 @contextmanager
-def aws_server() -> Iterator[tuple[str, dict[str, str]]]:
-    """The moto server with the stack; yields its URL and the function's environment."""
+def aws_server() -> Iterator[dict[str, dict[str, str]]]:
+    """The moto server with the stack; yields each handler's environment.
+
+    The receiver's is the template's, so its signing secret is read from Secrets Manager as when
+    deployed; the floor, doing only the minimum, reads its secret from its environment.
+    """
     with aws_server_stack() as (url, stack, _session):
-        yield (
-            url,
-            {
-                **stack.environment,
-                **EMULATED_AWS,
-                "AWS_ENDPOINT_URL": url,
-                "SIGNING_SECRET": LOCAL_SECRET,
+        common = {**EMULATED_AWS, "AWS_ENDPOINT_URL": url, "BENCH_SECRET": LOCAL_SECRET,
+                  "PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # fmt: skip
+        yield {
+            "project": {**stack.environment, **common},
+            "floor": {
+                **common,
+                "TABLE_NAME": stack.table_name,
                 "FLOOR_TOPIC_ARN": stack.topics["TopicPOST"],
-                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "SIGNING_SECRET": LOCAL_SECRET,
             },
-        )
+        }
 
 
 @contextmanager
@@ -143,7 +154,7 @@ def traced_environment(environment: dict[str, str]) -> Iterator[dict[str, str]]:
         }
 
 
-def cold_run(target: str, environment: dict[str, str], warm: int = 0) -> dict[str, float]:
+def cold_run(target: str, environment: dict[str, str], warm: int = 0) -> dict[str, Any]:
     event = signed_event(event_body(1024))
     started = time.perf_counter()
     result = subprocess.run(  # noqa: S603 - our interpreter and script
@@ -212,24 +223,33 @@ def warm_latency(
     handlers: dict[str, Callable[[dict[str, Any], Any], Any]], events: int, size: int
 ) -> dict[str, list[float]]:
     """Per-event milliseconds of each handler, the handlers taking turns event by event (so that
-    the machine's drift affects both alike)."""
+    the machine's drift affects both alike), and which goes first alternating (so that neither
+    always finds the caches warmed by the other)."""
     from devkit.events import LambdaContext
 
     bodies = [signed_event(event_body(size)) for _ in range(min(events, 200))]
     context = LambdaContext()
     timings: dict[str, list[float]] = {name: [] for name in handlers}
+    order = list(handlers.items())
     for index in range(events + 20):
         event = bodies[index % len(bodies)]
-        for name, handler in handlers.items():
+        for name, handler in order if index % 2 else reversed(order):
             started = time.perf_counter()
-            handler(event, context)
+            status = handler(event, context)["statusCode"]
+            elapsed = (time.perf_counter() - started) * 1000
+            if status != 200:  # a refusal would time a shortcut
+                raise RuntimeError(f"{name} answered {status} during the warm measurement")
             if index >= 20:  # the first ones warm up
-                timings[name].append((time.perf_counter() - started) * 1000)
+                timings[name].append(elapsed)
     return timings
 
 
-def warm_figures(events: int) -> dict[str, dict[int, tuple[float, float]]]:
+def warm_figures(events: int) -> tuple[dict[str, dict[int, tuple[float, float]]], int]:
+    """p50/p99 by handler and size, and the bytes the receiver logs for one published 10 KB event."""
+    import io
     import logging
+
+    from devkit.events import LambdaContext
 
     figures: dict[str, dict[int, tuple[float, float]]] = {"project": {}, "floor": {}}
     environment = {
@@ -254,52 +274,61 @@ def warm_figures(events: int) -> dict[str, dict[int, tuple[float, float]]]:
             timings = warm_latency({"project": lambda_handler, "floor": floor.lambda_handler}, events, size)
             for name, values in timings.items():
                 figures[name][size] = (percentile(values, 0.5), percentile(values, 0.99))
+        captured = io.StringIO()
+        for log_handler in streams:
+            log_handler.setStream(captured)
+        lambda_handler(signed_event(event_body(10 * 1024)), LambdaContext())
+        log_bytes = len(captured.getvalue().encode())
         floor._clients.clear()
         for log_handler, stream in zip(streams, previous, strict=True):
             log_handler.setStream(stream)
         logging.getLogger("webhooks").setLevel(logging.WARNING)  # the later sections print tables, not logs
-    return figures
+    return figures, log_bytes
 
 
 # ----- 3. AWS calls per request --------------------------------------------------------------------------
 def calls_per_request() -> dict[str, Counter[str]]:
     import boto3
-    from botocore.client import BaseClient
+    from botocore.handlers import BUILTIN_HANDLERS
     from moto import mock_aws
 
     from devkit.runtime import invoke
+    from handler.errors import InProgress
 
     counted: dict[str, Counter[str]] = {}
     calls: Counter[str] = Counter()
-    original = BaseClient._make_api_call
 
-    def spy(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        calls[f"{client.meta.service_model.service_name}:{operation}"] += 1
-        return original(client, operation, params)
+    def count(event_name: str, **_: Any) -> None:  # before-send.<service>.<operation>, once per attempt
+        calls[":".join(event_name.split(".")[1:3])] += 1
 
-    with mock_aws(), handler_environment({}):
-        stack = create_stack(Template.load(), lambda s: boto3.client(s, region_name=REGION), local_secrets())
-        quiet = {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
-        with handler_environment(stack.environment | quiet):
-            invoke(BY_NAME["bettermode-test-challenge"].event())  # the secret is cached after the first request
-            body = event_body(1024)
-            held = event_body(1024)
-            cases: list[tuple[str, Callable[[], Any], Callable[[], Any]]] = [
-                ("new event", lambda: None, lambda: invoke(signed_event(body))),
-                ("redelivered event", lambda: None, lambda: invoke(signed_event(body))),
-                ("concurrent duplicate", lambda: _hold_claim(stack, held), lambda: invoke(signed_event(held))),
-                ("invalid signature", lambda: None, lambda: invoke(http_api_event(body, signed_headers("x", body)))),
-                ("TEST challenge", lambda: None, lambda: invoke(BY_NAME["bettermode-test-challenge"].event())),
-            ]
-            for name, setup, call in cases:
-                setup()
-                calls.clear()
-                BaseClient._make_api_call = spy  # type: ignore[method-assign]
-                try:
-                    call()
-                finally:
-                    BaseClient._make_api_call = original  # type: ignore[method-assign]
-                counted[name] = Counter(calls)
+    # First, so that it sees each request before the emulator answers it; clients created from now on.
+    BUILTIN_HANDLERS.insert(0, ("before-send", count))
+    try:
+        with mock_aws(), handler_environment({}):
+            stack = create_stack(Template.load(), lambda s: boto3.client(s, region_name=REGION), local_secrets())
+            quiet = {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
+            with handler_environment(stack.environment | quiet):
+                invoke(BY_NAME["bettermode-test-challenge"].event())  # the secret is cached after the first request
+                body = event_body(1024)
+                held = event_body(1024)
+                hold = lambda: _hold_claim(stack, held)  # noqa: E731
+                forged = http_api_event(body, signed_headers("not the secret", body))
+                cases: list[tuple[str, Callable[[], Any], dict[str, Any], int]] = [
+                    ("new event", lambda: None, signed_event(body), 200),
+                    ("redelivered event", lambda: None, signed_event(body), 200),
+                    ("concurrent duplicate", hold, signed_event(held), InProgress.status),
+                    ("invalid signature", lambda: None, forged, 401),
+                    ("TEST challenge", lambda: None, BY_NAME["bettermode-test-challenge"].event(), 200),
+                ]
+                for name, setup, event, expected in cases:
+                    setup()
+                    calls.clear()
+                    status = invoke(event).status
+                    if status != expected:  # the calls of another path would be counted
+                        raise RuntimeError(f"{name}: answered {status}, not {expected}")
+                    counted[name] = Counter(calls)
+    finally:
+        BUILTIN_HANDLERS.remove(("before-send", count))
     return counted
 
 
@@ -363,14 +392,24 @@ def throughput(requests: int, clients: int = 4) -> float:
 
 
 # ----- 6. cost -----------------------------------------------------------------------------------------------
-def cost_per_million(duration_ms: float) -> dict[str, float]:
-    billed_ms = max(1.0, duration_ms)
+def cost_per_million(duration_ms: float, log_bytes: int) -> dict[str, float]:
+    """Dollars per million published events of about 10 KB; Lambda bills each started millisecond."""
+    billed_ms = math.ceil(duration_ms)
     return {
         "API Gateway HTTP API": PRICES["api_gateway_http_per_million"],
         "Lambda requests": PRICES["lambda_requests_per_million"],
-        "Lambda duration": 1_000_000 * billed_ms / 1000 * MEMORY_MB / 1024 * PRICES["lambda_arm_gb_second"],
+        f"Lambda duration ({billed_ms} ms)": 1_000_000
+        * billed_ms
+        / 1000
+        * MEMORY_MB
+        / 1024
+        * PRICES["lambda_arm_gb_second"],
         "DynamoDB (put + update: 2 WRU)": 2 * PRICES["dynamodb_write_request_units_per_million"],
-        "SNS publish": PRICES["sns_publishes_per_million"],
+        "SNS publish (one 64 KB chunk)": PRICES["sns_publishes_per_million"],
+        f"CloudWatch Logs ({log_bytes + PLATFORM_LOG_BYTES} B)": (log_bytes + PLATFORM_LOG_BYTES)
+        / 1024**3
+        * 1_000_000
+        * PRICES["cloudwatch_logs_ingested_gb"],
     }
 
 
@@ -384,15 +423,22 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     write = out.write
 
     write(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}\n\n")
-    with aws_server() as (_url, environment), traced_environment(environment) as traced:
-        colds: dict[str, list[dict[str, float]]] = {"project": [], "floor": [], "traced": []}
-        for _ in range(args.runs):
-            for target in ("project", "floor"):
-                colds[target].append(cold_run(target, environment))
-            colds["traced"].append(cold_run("project", traced))
-        warm_process = {target: cold_run(target, environment, warm=200) for target in ("project", "floor")}
+    with aws_server() as environments, traced_environment(environments["project"]) as traced:
+        canned = {target: {**environment, "BENCH_CANNED": "1"} for target, environment in environments.items()}
+        names = ("project", "floor", "traced", "canned", "canned floor")
+        colds: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+        for _ in range(args.runs):  # taking turns, so that the machine's drift affects all alike
+            for name, target, environment in (
+                ("project", "project", environments["project"]),
+                ("floor", "floor", environments["floor"]),
+                ("traced", "project", traced),
+                ("canned", "project", canned["project"]),
+                ("canned floor", "floor", canned["floor"]),
+            ):
+                colds[name].append(cold_run(target, environment))
+        warm_process = {target: cold_run(target, environments[target], warm=200) for target in ("project", "floor")}
 
-    def median(target: str, key: str) -> float:
+    def median(target: str, key: str = "spawn_to_answer_ms") -> float:
         return statistics.median(run[key] for run in colds[target])
 
     write(f"1. cold start (median of {args.runs}; AWS = moto server on loopback)   project    floor   ratio\n")
@@ -400,14 +446,17 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
         ("spawn_to_answer_ms", "process start to first response, ms"),
         ("total_ms", "first line of the script to first response, ms"),
         ("import_ms", "imports, ms"),
-        ("first_ms", "first invocation (clients, calls), ms"),
+        ("first_ms", "first invocation (secret, clients, calls), ms"),
     )
     for key, label in rows:
         project, floor_value = median("project", key), median("floor", key)
         write(f"   {label:<58} {project:8.1f} {floor_value:8.1f} {project / floor_value:6.2f}x\n")
-    traced_ms, floor_ms = median("traced", "spawn_to_answer_ms"), median("floor", "spawn_to_answer_ms")
-    write(f"   {'the same with Tracing=Active (X-Ray SDK, sampled request)':<58} {traced_ms:8.1f} {floor_ms:8.1f} "
-          f"{traced_ms / floor_ms:6.2f}x\n")  # fmt: skip
+    for name, floor_name, label in (
+        ("traced", "floor", "the same with Tracing=Active (X-Ray SDK, sampled request)"),
+        ("canned", "canned floor", "process start to first response, AWS answered in-process"),
+    ):
+        value, floor_value = median(name), median(floor_name)
+        write(f"   {label:<58} {value:8.1f} {floor_value:8.1f} {value / floor_value:6.2f}x\n")
     write("   slowest imports of handler.app (cumulative ms):\n")
     for name, ms in import_profile():
         write(f"     {ms:7.1f}  {name}\n")
@@ -416,7 +465,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
         f"\n2. warm latency per event, AWS answered in-process ({args.events} events)"
         "  project p50/p99   floor p50/p99   overhead p50\n"
     )
-    warm = warm_figures(args.events)
+    warm, log_bytes = warm_figures(args.events)
     for size in (1024, 10 * 1024, 100 * 1024):
         p, f = warm["project"][size], warm["floor"][size]
         write(
@@ -442,24 +491,31 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     write(f"\n5. throughput through the local endpoint (HTTP + moto server, 4 clients): {rate:.0f} requests/s "
           "(informational: the emulator is the bottleneck)\n")  # fmt: skip
 
-    duration = warm["project"][10 * 1024][0] + 30  # our overhead + ~30 ms for three real AWS round trips
-    costs = cost_per_million(duration)
+    duration = warm["project"][10 * 1024][0] + AWS_ROUND_TRIPS_MS
+    costs = cost_per_million(duration, log_bytes)
+    secrets_per_month = 30 * 24 * 3600 / 300 * PRICES["secrets_manager_per_10k_calls"] / 10_000
     write(
-        f"\n6. cost per million events (us-east-1 list prices; {MEMORY_MB} MB arm64, billed {duration:.0f} ms:"
-        " measured p50 overhead at 10 KB + 30 ms of DynamoDB/SNS round trips; secret cached per container)\n"
+        f"\n6. cost per million events of 10 KB (us-east-1 list prices, no free tier; {MEMORY_MB} MB arm64, "
+        f"billed: the measured project p50 at 10 KB + {AWS_ROUND_TRIPS_MS} ms for the three calls to DynamoDB "
+        "and SNS; items under 1 KB; log line measured + Lambda's own lines)\n"
     )
     for item, dollars in costs.items():
         write(f"   {item:<36} ${dollars:7.3f}\n")
     write(
         f"   {'total':<36} ${sum(costs.values()):7.3f}  (a redelivery costs one DynamoDB read-and-fail write instead)\n"
+        f"   not per event: the secret, read once per container every 5 minutes (${secrets_per_month:.2f} a month "
+        "per container kept warm, plus the secrets' monthly price); the archive, when on (SNS delivery to "
+        "Firehose, Firehose, S3), and the claims table's storage\n"
     )
 
-    cold_ratio = median("project", "spawn_to_answer_ms") / median("floor", "spawn_to_answer_ms")
+    ratios = {name: median(name) / median(floor_name) for name, floor_name in
+              (("project", "floor"), ("canned", "canned floor"), ("traced", "floor"))}  # fmt: skip
     overhead = warm["project"][10 * 1024][0] - warm["floor"][10 * 1024][0]
-    traced_ratio = median("traced", "spawn_to_answer_ms") / median("floor", "spawn_to_answer_ms")
-    write(f"\nbar: cold start <= 1.3x floor: {cold_ratio:.2f}x {'met' if cold_ratio <= 1.3 else 'NOT MET'} "
-          f"({traced_ratio:.2f}x with Tracing=Active, which the floor does not do); "
-          f"warm overhead p50 at 10 KB < 1 ms: {overhead:.3f} ms {'met' if overhead < 1 else 'NOT MET'}\n")  # fmt: skip
+    cold_met = "met" if ratios["project"] <= 1.3 and ratios["canned"] <= 1.3 else "NOT MET"
+    warm_met = "met" if overhead < 1 else "NOT MET"
+    write(f"\nbar: cold start <= 1.3x floor: {ratios['project']:.2f}x (AWS in-process: {ratios['canned']:.2f}x) "
+          f"{cold_met} ({ratios['traced']:.2f}x with Tracing=Active, which the floor does not do); "
+          f"warm overhead p50 at 10 KB < 1 ms: {overhead:.3f} ms {warm_met}\n")  # fmt: skip
     return 0
 
 

@@ -2,9 +2,11 @@
 
     python bench/cold.py project|floor [WARM_EVENTS]
 
-The event (a signed API Gateway event) comes in BENCH_EVENT; AWS is whatever AWS_ENDPOINT_URL
-points at. Imports nothing of the project's tooling, so that only the handler is measured. Prints
-one JSON line: import, first response and total milliseconds, and the peak memory.
+The event (a signed API Gateway event) comes in BENCH_EVENT, the secret the warm events are signed
+with in BENCH_SECRET. AWS is whatever AWS_ENDPOINT_URL points at or, with BENCH_CANNED=1, a canned
+answer given in-process (so that only the process's own work is measured). Imports nothing of the
+project's tooling, so that only the handler is measured. Prints one JSON line: import, first
+response and total milliseconds, and the peak memory.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import hashlib  # noqa: E402 - measured from the first line
 import hmac  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-import resource  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -33,10 +34,49 @@ class Context:
         return 10_000
 
 
+CANNED = {  # (content type, body) of a 200 answer, by service
+    "dynamodb": ("application/x-amz-json-1.0", b"{}"),
+    "sns": ("text/xml", b"<PublishResponse><PublishResult><MessageId>m</MessageId></PublishResult></PublishResponse>"),
+    "secrets-manager": ("application/x-amz-json-1.1", b""),  # the secret, filled in below
+}
+
+
+def answer_in_process() -> None:
+    """Every client created from now on is answered by CANNED, before anything goes on the wire."""
+    from botocore.awsrequest import AWSResponse
+    from botocore.handlers import BUILTIN_HANDLERS
+
+    secret = json.dumps({"Name": "s", "VersionId": "v", "SecretString": os.environ["BENCH_SECRET"]}).encode()
+
+    class Raw:
+        def __init__(self, body: bytes) -> None:
+            self.body = body
+
+        def stream(self, **_: object) -> object:
+            yield self.body
+
+    def respond(request: object, event_name: str, **_: object) -> AWSResponse:
+        content_type, body = CANNED[event_name.split(".")[1]]
+        return AWSResponse(request.url, 200, {"content-type": content_type}, Raw(body or secret))  # type: ignore[attr-defined]
+
+    BUILTIN_HANDLERS.append(("before-send", respond))
+
+
+def peak_memory_mb() -> float:
+    """The process's own high-water RSS. (`ru_maxrss` would not do: a child started by a bigger
+    parent inherits the parent's figure.)"""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def main() -> None:
     target = sys.argv[1]
     root = Path(__file__).resolve().parent.parent
     sys.path.insert(0, str(root / ("src" if target == "project" else "bench")))
+    if os.environ.get("BENCH_CANNED") == "1":
+        answer_in_process()
     if target == "project":
         from handler.app import lambda_handler
     else:
@@ -51,7 +91,7 @@ def main() -> None:
         document["data"]["id"] = f"{index:032x}"
         body = json.dumps(document)
         stamp = str(time.time_ns() // 1_000_000)
-        signature = hmac.new(os.environ["SIGNING_SECRET"].encode(), f"{stamp}:{body}".encode(), hashlib.sha256)
+        signature = hmac.new(os.environ["BENCH_SECRET"].encode(), f"{stamp}:{body}".encode(), hashlib.sha256)
         event["body"] = body
         event["headers"]["x-bettermode-request-timestamp"] = stamp
         event["headers"]["x-bettermode-signature"] = signature.hexdigest()
@@ -64,7 +104,7 @@ def main() -> None:
         "total_ms": (answered - STARTED) * 1000,
         # perf_counter is the system's monotonic clock: the parent's spawn time is comparable
         "spawn_to_answer_ms": (answered - float(os.environ.get("BENCH_SPAWNED", STARTED))) * 1000,
-        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "maxrss_mb": peak_memory_mb(),
     }
     print(json.dumps(report), flush=True)
 

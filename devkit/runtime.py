@@ -26,12 +26,13 @@ def reset_handler_state() -> None:
     """What a fresh Lambda container has: no settings, clients, claims store or cached secret."""
     from aws_lambda_powertools.utilities import parameters
 
-    from handler import aws_clients, claims, config, observability
+    from handler import aws_clients, claims, config, credentials, observability
 
     config.settings.cache_clear()
     observability.metric_identity.cache_clear()
     aws_clients.reset()
     claims.reset()
+    credentials.reset()
     parameters.clear_caches()
 
 

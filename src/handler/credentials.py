@@ -2,19 +2,24 @@
 
 A local value (`SIGNING_SECRET`, `CAND_WEBHOOK_TOKEN`; comma-separated for several) wins, for local
 runs and tests. Deployed, each lives in a Secrets Manager secret, fetched with Powertools
-Parameters and cached for `SECRET_CACHE_SECONDS`, so rotating one (store "old,new", switch the
+Parameters (through the shared boto3 session: a provider of its own would open a second one, which
+cost 60-90 ms of every cold start) and cached for `SECRET_CACHE_SECONDS`, so rotating one (store "old,new", switch the
 platform, then store "new") needs no deployment. Several active values are what make a rotation
 lossless.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools import Logger
 
+from handler.aws_clients import client
 from handler.config import Settings, split_list
 from handler.errors import Unavailable
 
 logger = Logger(child=True)
+_provider: list[Any] = []  # one Powertools SecretsProvider, holding the cache, created on first use
 
 
 def signing_secrets(settings: Settings) -> tuple[str, ...]:
@@ -37,8 +42,10 @@ def _active(local: tuple[str, ...], secret_arn: str | None, settings: Settings, 
     # Imported here: only deployed functions read Secrets Manager, and only once per cache period.
     from aws_lambda_powertools.utilities import parameters
 
+    if not _provider:
+        _provider.append(parameters.SecretsProvider(boto3_client=client("secretsmanager")))
     try:
-        value = parameters.get_secret(secret_arn, max_age=settings.secret_cache_seconds)
+        value = _provider[0].get(secret_arn, max_age=settings.secret_cache_seconds)
     except parameters.exceptions.GetParameterError as error:
         logger.error("credential could not be read", extra={"credential": what, "error": str(error)})
         raise Unavailable("a credential could not be read; retry later", "credential_unavailable") from error
@@ -47,3 +54,8 @@ def _active(local: tuple[str, ...], secret_arn: str | None, settings: Settings, 
         logger.error("credential is empty", extra={"credential": what})
         raise Unavailable("the receiver is not configured", "not_configured")
     return values
+
+
+def reset() -> None:
+    """Forget the provider and its cached values (a fresh container; tests)."""
+    _provider.clear()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,8 @@ from handler.publishing import Outgoing
 logger = Logger(child=True)
 ENVELOPE_VERSION = 1
 SQS_MAX_MESSAGE_BYTES = 262_144
+SNS_NUMBER_LIMIT = "1e300"  # SNS takes Number values between -10^300 and 10^300
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
 def envelope(event: Event, outgoing: Outgoing | None, claim_key: str, reason: str) -> dict[str, Any]:
@@ -127,16 +130,23 @@ def redrive(settings: Settings, *, max_messages: int | None = None, visibility_s
 
 
 def _redrive_one(body: str, settings: Settings, visibility_seconds: int) -> str:
+    """Republish one envelope; "invalid" for what is not ours, so that a person looks at it.
+
+    The claim key is taken as it is, never through str(): a null or a number would become a key
+    ("None", "123") that distinct events share, and dedupe would drop all but one of them.
+    """
     try:
         kept = json.loads(body)
         if kept.get("version") != ENVELOPE_VERSION:
             return "invalid"
         topic_arn = kept["topic_arn"] or settings.catch_all_topic_arn
         outgoing = Outgoing(topic_arn, kept["message"], kept["attributes"] or {})
-        claim_key = str(kept["claim_key"])
-        lifetime = settings.dedupe_ttl_for(str(kept.get("source", "")))
+        claim_key, source = kept["claim_key"], kept.get("source", "")
     except (ValueError, KeyError, TypeError, AttributeError):
         return "invalid"
+    if not (isinstance(claim_key, str) and claim_key and isinstance(source, str)):
+        return "invalid"
+    lifetime = settings.dedupe_ttl_for(source)
     if not _sendable(outgoing):
         return "invalid"
 
@@ -155,19 +165,38 @@ def _sendable(outgoing: Outgoing) -> bool:
     """Whether a message read back from the queue has the shape `publishing.send` gives SNS.
 
     The clients do not validate parameters (see aws_clients), and the queue holds whatever its
-    writers put there, so a redrive checks before it sends.
+    writers put there, so a redrive checks before it sends: what SNS refuses would fail on every
+    redrive and come back on the queue for ever, instead of being left for a person.
     """
     attributes = outgoing.attributes
     if not (isinstance(outgoing.topic_arn, str) and outgoing.topic_arn.startswith("arn:")):
         return False
     if not isinstance(outgoing.message, str) or not isinstance(attributes, dict) or len(attributes) > 10:
         return False
-    return all(
+    if not all(
         isinstance(name, str)
         and isinstance(value, dict)
         and set(value) == {"DataType", "StringValue"}
         and value["DataType"] in ("String", "Number")
         and isinstance(value["StringValue"], str)
         and value["StringValue"] != ""
+        and (value["DataType"] == "String" or _number(value["StringValue"]))
         for name, value in attributes.items()
-    )
+    ):
+        return False
+    try:
+        return publishing.message_size(outgoing.message, attributes) <= publishing.SNS_MAX_MESSAGE_BYTES
+    except UnicodeEncodeError:  # a lone surrogate: JSON carries it, UTF-8 (and so SNS) cannot
+        return False
+
+
+def _number(value: str) -> bool:
+    """Whether SNS takes `value` as a Number: a finite decimal within ±10^300, not "nan" or "1e400"."""
+    from decimal import Decimal  # only the redrive needs it, not the receiver's cold start
+
+    if _DECIMAL.fullmatch(value) is None:
+        return False
+    try:
+        return abs(Decimal(value)) <= Decimal(SNS_NUMBER_LIMIT)
+    except ArithmeticError:  # an exponent beyond what Decimal holds, far out of range either way
+        return False

@@ -14,8 +14,8 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities import parameters
 
+from handler import credentials
 from tests.conftest import CAND_TOKEN, REGION, SECRET, Receiver, raw, sample
 from tests.integration.test_cand_webhook import cand
 
@@ -35,7 +35,7 @@ def store(arn: str, value: str) -> None:
 
 def cache_expires() -> None:
     """What SecretCacheSeconds passing does to a warm container: the next request reads the secret again."""
-    parameters.clear_caches()
+    credentials.reset()
 
 
 def test_signing_secret_rotation_rejects_no_delivery(receiver: Receiver) -> None:

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from devkit import operations
 from handler import aws_clients, config, failures
+from handler.publishing import SNS_MAX_MESSAGE_BYTES
 from tests.conftest import REGION, Receiver, raw, sample
 from tests.reliability.test_large_events import event_of_size
 
@@ -131,8 +132,39 @@ def kept_envelope(receiver: Receiver, **changes: Any) -> dict[str, Any]:
         {"attributes": ["event_name"]},
         {"message": {"data": 1}},
         {"topic_arn": 12},
+        {"attributes": {"size": {"DataType": "Number", "StringValue": "abc"}}},
+        {"attributes": {"size": {"DataType": "Number", "StringValue": "nan"}}},
+        {"attributes": {"size": {"DataType": "Number", "StringValue": "inf"}}},
+        {"attributes": {"size": {"DataType": "Number", "StringValue": "1e400"}}},
+        {"attributes": {"size": {"DataType": "Number", "StringValue": "1_000"}}},
+        {"message": "x" * SNS_MAX_MESSAGE_BYTES},  # the queue takes 1 MiB; SNS, with the attributes, 256 KiB
+        {"message": "\ud800"},  # JSON carries a lone surrogate; UTF-8, and so SNS, cannot
+        {"claim_key": None},
+        {"claim_key": 123},
+        {"claim_key": ""},
+        {"source": None},
     ],
-    ids=["number-value", "bare-value", "binary-type", "empty-value", "eleven", "list", "object-message", "topic"],
+    ids=[
+        "number-value",
+        "bare-value",
+        "binary-type",
+        "empty-value",
+        "eleven",
+        "list",
+        "object-message",
+        "topic",
+        "not-a-number",
+        "nan",
+        "infinity",
+        "out-of-range-number",
+        "underscored-number",
+        "too-large-for-sns",
+        "lone-surrogate",
+        "null-claim-key",
+        "number-claim-key",
+        "empty-claim-key",
+        "null-source",
+    ],
 )
 def test_a_tampered_envelope_is_left_for_a_person(receiver: Receiver, changes: dict[str, Any]) -> None:
     """What the redrive sends is checked first: the clients leave parameter validation to AWS."""
