@@ -463,14 +463,14 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
 
     write(
         f"\n2. warm latency per event, AWS answered in-process ({args.events} events)"
-        "  project p50/p99   floor p50/p99   overhead p50\n"
+        "  project p50/p99   floor p50/p99   overhead p50   ratio\n"
     )
     warm, log_bytes = warm_figures(args.events)
     for size in (1024, 10 * 1024, 100 * 1024):
         p, f = warm["project"][size], warm["floor"][size]
         write(
             f"   {size // 1024:>4} KB event, ms {'':<38} {p[0]:6.3f} / {p[1]:6.3f}   {f[0]:6.3f} / {f[1]:6.3f}"
-            f"   {p[0] - f[0]:6.3f}\n"
+            f"   {p[0] - f[0]:6.3f}        {p[0] / f[0]:5.2f}x\n"
         )
 
     write("\n3. AWS calls per request (project)\n")
