@@ -19,7 +19,7 @@ def package(tmp_path: Path, wheels: dict[str, str], extra_dirs: tuple[str, ...] 
 
 
 def test_a_right_package_has_no_problem(tmp_path: Path) -> None:
-    wheels = {"aws_lambda_powertools-3.37.0": "py3-none-any", "wrapt-2.5.2": "cp313-cp313-manylinux2014_aarch64"}
+    wheels = {"aws_lambda_powertools-3.37.0": "py3-none-any", "wrapt-1.17.3": "cp313-cp313-manylinux2014_aarch64"}
     assert problems(package(tmp_path, wheels)) == []
 
 
@@ -29,7 +29,7 @@ def test_a_bundled_botocore_is_a_problem(tmp_path: Path) -> None:
 
 
 def test_an_x86_or_other_python_wheel_is_a_problem(tmp_path: Path) -> None:
-    found = problems(package(tmp_path, {"wrapt-2.5.2": "cp311-cp311-manylinux2014_x86_64"}))
+    found = problems(package(tmp_path, {"wrapt-1.17.3": "cp311-cp311-manylinux2014_x86_64"}))
     assert found == [
-        "wrapt-2.5.2.dist-info: wheel tag cp311-cp311-manylinux2014_x86_64 is not for Lambda arm64 / cp313"
+        "wrapt-1.17.3.dist-info: wheel tag cp311-cp311-manylinux2014_x86_64 is not for Lambda arm64 / cp313"
     ]
