@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -44,23 +45,32 @@ def credentials(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     aws_clients.reset()
 
 
-def sent_body(client: Any) -> tuple[str, int]:
-    """The bytes one Publish puts on the wire, and how often botocore form-encoded a body for it."""
-    sent: list[str] = []
-    encodings = [0]
+@contextmanager
+def counted_encodings() -> Iterator[list[int]]:
+    """How often a body is form-encoded, by botocore or by the shared client's hook."""
+    count = [0]
     encode = botocore.awsrequest.urlencode
 
     def counting(*args: Any, **kwargs: Any) -> str:
-        encodings[0] += 1
+        count[0] += 1
         return encode(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(botocore.awsrequest, "urlencode", counting)
+        patched.setattr(aws_clients, "urlencode", counting)
+        yield count
+
+
+def sent_body(client: Any) -> tuple[str, int]:
+    """The bytes one Publish puts on the wire, and how often a body was form-encoded for it."""
+    sent: list[str] = []
 
     def answer(request: Any, **_: Any) -> AWSResponse:
         sent.append(request.body)
         return AWSResponse(request.url, 200, {"content-type": "text/xml"}, _Raw(PUBLISHED))
 
     client.meta.events.register_first("before-send", answer)
-    with pytest.MonkeyPatch.context() as patched:
-        patched.setattr(botocore.awsrequest, "urlencode", counting)
+    with counted_encodings() as encodings:
         client.publish(TopicArn=TOPIC, Message=MESSAGE, MessageAttributes=ATTRIBUTES)
     assert len(sent) == 1
     return sent[0], encodings[0]
@@ -71,8 +81,8 @@ def test_the_sns_body_is_the_one_boto3_sends_encoded_once(credentials: None) -> 
     ours, our_encodings = sent_body(aws_clients.client("sns"))
 
     assert ours == plain
-    assert plain_encodings == 2  # once to sign, once to send: what the shared client saves
-    assert our_encodings == 0
+    assert plain_encodings >= 2  # once to sign, once to send: what the shared client saves
+    assert our_encodings == 1
 
 
 def test_a_message_reaches_a_subscriber_unchanged(credentials: None) -> None:
@@ -108,8 +118,10 @@ def test_retried_publish_sends_the_same_bytes_again(credentials: None) -> None:
         return AWSResponse(request.url, 200, {"content-type": "text/xml"}, _Raw(PUBLISHED))
 
     client.meta.events.register_first("before-send", answer)
-    response = client.publish(TopicArn=TOPIC, Message=MESSAGE)
+    with counted_encodings() as encodings:
+        response = client.publish(TopicArn=TOPIC, Message=MESSAGE)
 
     assert response["MessageId"] == "m-1"
+    assert encodings == [1]  # for both attempts
     assert len(sent) == 2 and sent[0] == sent[1]
     assert "&Message=" in sent[0] and "%C3%BC" in sent[0]  # form-encoded once: "ü", not "%25C3"
