@@ -24,8 +24,6 @@ _REAL_AWS = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_C
 
 def reset_handler_state() -> None:
     """What a fresh Lambda container has: no settings, clients, claims store or cached secret."""
-    from aws_lambda_powertools.utilities import parameters
-
     from handler import aws_clients, claims, config, credentials, observability
 
     config.settings.cache_clear()
@@ -33,7 +31,6 @@ def reset_handler_state() -> None:
     aws_clients.reset()
     claims.reset()
     credentials.reset()
-    parameters.clear_caches()
 
 
 @contextmanager

@@ -2,9 +2,9 @@
 
 A local value (`SIGNING_SECRET`, `CAND_WEBHOOK_TOKEN`; comma-separated for several) wins, for local
 runs and tests. Deployed, each lives in a Secrets Manager secret, fetched with Powertools
-Parameters (through the shared boto3 session: a provider of its own would open a second one, which
-cost 60-90 ms of every cold start) and cached for `SECRET_CACHE_SECONDS`, so rotating one (store "old,new", switch the
-platform, then store "new") needs no deployment. Several active values are what make a rotation
+Parameters through the shared boto3 session (a provider of its own would open a second one, which
+cost 70-100 ms of every cold start) and cached for `SECRET_CACHE_SECONDS`, so rotating one (store
+"old,new", switch the platform, then store "new") needs no deployment. Several active values are what make a rotation
 lossless.
 """
 
