@@ -6,12 +6,17 @@
 #   make reliability - inject a fault at every pipeline step and print what was lost or doubled
 #   make bench   - cold start, warm latency, AWS calls, memory, package size and cost, against the floor
 #   make bench-replay - replay of 100,000 archived events: peak memory at 10k/50k/100k and events/s
-#   make lint    - ruff, cfn-lint, and checkov on template.yaml and on the CloudFormation it deploys
+#   make lint    - ruff; cfn-lint and checkov on template.yaml and on the CloudFormation it deploys;
+#                  the deploy rehearsal (every parameter set against CloudFormation's own rules)
 #   make build   - sam build (arm64 / Python 3.13 package, no Docker needed)
 PYTHON ?= python3
 VENV ?= .venv
 SAM_VENV ?= .venv-sam
 CHECKOV_VENV ?= .venv-checkov
+# One SAM CLI for `sam build`/`sam deploy` (its own virtualenv) and for the tests and lint, which use
+# only its AWS::LanguageExtensions processing (standard library and PyYAML): installed there without
+# its pinned dependencies, which would clash with the test suite's.
+SAM_CLI := aws-sam-cli==1.170.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
@@ -20,6 +25,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): requirements-dev.txt src/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps $(SAM_CLI)
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -47,6 +53,7 @@ lint: $(STAMP) $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint template.yaml examples/post-subscriber/template.yaml
+	$(BIN)/python -m devkit rehearse
 	$(BIN)/python -m devkit deployed .aws-sam/deployed-template.json
 	$(CHECKOV_VENV)/bin/checkov --framework cloudformation --skip-download --compact --quiet \
 		-f template.yaml -f .aws-sam/deployed-template.json
@@ -57,7 +64,7 @@ format: $(STAMP)
 
 $(SAM_VENV)/.installed:
 	$(PYTHON) -m venv $(SAM_VENV)
-	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check aws-sam-cli==1.170.0
+	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(SAM_CLI)
 	touch $@
 
 $(CHECKOV_VENV)/.installed:

@@ -1,4 +1,4 @@
-"""python -m devkit <command>: demo, serve, send, events, resign, deployed (see README)."""
+"""python -m devkit <command>: demo, serve, send, events, resign, deployed, rehearse (see README)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     resign.add_argument("--secret", default=None, help="signing secret (default: the local one)")
     deployed = commands.add_parser("deployed", help="write the CloudFormation that sam deploy creates (offline)")
     deployed.add_argument("out", help="JSON file to write")
+    commands.add_parser("rehearse", help="check every parameter set's deployed template against CloudFormation's rules")
     args = parser.parse_args(argv)
 
     from devkit.samples import LOCAL_SECRET
@@ -53,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
         from devkit import deployed as deployed_template
 
         return deployed_template.main(args.out)
+    if args.command == "rehearse":
+        from devkit import rehearsal
+
+        return rehearsal.main()
     if args.command == "reliability":
         from devkit import reliability
 

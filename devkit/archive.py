@@ -57,13 +57,14 @@ class ArchiveWriter:
 
     @classmethod
     def from_template(cls, template: Template, s3: Any, bucket: str) -> ArchiveWriter:
-        [stream] = template.of_type(STREAM_TYPE).values()
+        [(logical, stream)] = template.of_type(STREAM_TYPE).items()
         props = stream["Properties"]
         return cls(
             s3=s3,
             bucket=bucket,
             prefix=template.resolve(props["ExtendedS3DestinationConfiguration"]["Prefix"]),
-            stream_name=template.resolve(props["DeliveryStreamName"]),
+            # CloudFormation names the stream (<stack>-<logical id>-<random>); its objects start with it.
+            stream_name=f"{template.stack_name}-{logical}-LOCAL",
             topic_prefix=f"{template.stack_name}-",
         )
 

@@ -1,25 +1,40 @@
-"""The CloudFormation that `sam deploy` creates from template.yaml, produced offline.
+"""The CloudFormation that `sam deploy` creates from template.yaml, produced offline by AWS's own code.
 
-Loops are unrolled (AWS::LanguageExtensions) and the SAM transform applied, so that tests and the
-security scan see the resources that are deployed: the function's role and policies, the API
-stage, one topic per noun. `python -m devkit deployed OUT.json` writes it.
+CloudFormation runs the template's transforms in order: `AWS::LanguageExtensions` (the loops),
+then `AWS::Serverless-2016-10-31`. Here the loops are unrolled by the SAM CLI's port of the first
+(`devkit.template.expand_loops`) and the result goes through the SAM translator, the library the
+second runs, so that lint, the security scan, the tests and the deploy rehearsal all read the
+resources that are deployed: the function's role and policies, the API stage, one topic per noun.
+`python -m devkit deployed OUT.json` writes it.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devkit.template import Template
+from devkit.template import TEMPLATE, expand_loops, load_yaml, parameter_values
+
+PACKAGED_CODE = "s3://packaged-artifacts/webhook-function.zip"  # where `sam package` leaves the code
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What a `sam deploy` is given besides the template: the stack, the place and the parameters."""
+
+    stack_name: str = "community-webhooks"
+    region: str = "us-east-1"
+    account: str = "123456789012"
+    overrides: Mapping[str, str] | None = None
 
 
 class NoManagedPolicies:
-    """The translator asks IAM for managed policy ARNs only when a policy is named; none is."""
+    """The translator asks IAM for managed policy ARNs only when a policy is named by name; none is."""
 
     def load(self) -> dict[str, str]:
         return {}
@@ -39,18 +54,24 @@ def _region(name: str) -> Iterator[None]:
             os.environ["AWS_DEFAULT_REGION"] = before
 
 
-def translated(overrides: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The deployed CloudFormation for these parameter overrides (code as `sam package` leaves it: in S3)."""
+def translated_document(document: Mapping[str, Any], deployment: Deployment = Deployment()) -> dict[str, Any]:
+    """The deployed CloudFormation of a template document (code as `sam package` leaves it: in S3)."""
     from samtranslator.translator.transform import transform
 
-    template = Template.load(overrides=dict(overrides or {}))
-    document = copy.deepcopy(template.document)
-    document["Transform"] = [t for t in document["Transform"] if t != "AWS::LanguageExtensions"]
-    for resource in document["Resources"].values():
+    parameters = parameter_values(document, deployment.overrides)
+    expanded = expand_loops(document, parameters, deployment.stack_name, deployment.region, deployment.account)
+    expanded["Transform"] = [t for t in expanded["Transform"] if t != "AWS::LanguageExtensions"]
+    for resource in expanded["Resources"].values():
         if resource["Type"] == "AWS::Serverless::Function":
-            resource["Properties"]["CodeUri"] = "s3://packaged-artifacts/webhook-function.zip"
-    with _region("us-east-1"):
-        return transform(document, dict(template.parameters), NoManagedPolicies())
+            resource["Properties"]["CodeUri"] = PACKAGED_CODE
+    values = {**parameters, "AWS::StackName": deployment.stack_name, "AWS::AccountId": deployment.account}
+    with _region(deployment.region):
+        return transform(expanded, values, NoManagedPolicies())
+
+
+def translated(overrides: Mapping[str, str] | None = None, path: Path = TEMPLATE) -> dict[str, Any]:
+    """The deployed CloudFormation of template.yaml for these parameter overrides."""
+    return translated_document(load_yaml(path), Deployment(overrides=overrides))
 
 
 def main(out: str) -> int:

@@ -53,17 +53,68 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _bind(node: Any, name: str, item: str) -> Any:
-    """Substitute a loop variable into keys and strings (`${X}` as is, `&{X}` alphanumeric only)."""
-    if isinstance(node, str):
-        return node.replace("${" + name + "}", item).replace("&{" + name + "}", re.sub(r"[^A-Za-z0-9]", "", item))
+def parameter_values(document: Mapping[str, Any], overrides: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Each parameter's value as CloudFormation passes it: the override, else the default.
+
+    A CommaDelimitedList is a list of its trimmed items, as `Ref` gives it; a parameter with
+    neither is left out.
+    """
+    values: dict[str, Any] = {}
+    for name, spec in (document.get("Parameters") or {}).items():
+        raw = (overrides or {}).get(name, spec.get("Default"))
+        if raw is None:
+            continue
+        if spec.get("Type") == "CommaDelimitedList" and not isinstance(raw, list):
+            raw = [part.strip() for part in _text(raw).split(",")]
+        values[name] = raw if isinstance(raw, list) else _text(raw)
+    return values
+
+
+def expand_loops(
+    document: Mapping[str, Any], parameters: Mapping[str, Any], stack_name: str, region: str, account: str
+) -> dict[str, Any]:
+    """`Fn::ForEach` unrolled by the SAM CLI's own `AWS::LanguageExtensions` processing.
+
+    Only the loops: the other intrinsics stay for the SAM translator and CloudFormation to
+    evaluate. (The SAM CLI's default pipeline also resolves intrinsics for its local commands, and
+    in doing so drops the `Fn::Sub` around a placeholder it cannot resolve, such as a resource's
+    attribute, which would lint as a literal `${...}`.) Duplicate items fail here, as they fail
+    the transform: "produced logical IDs that conflict with existing entries".
+    """
+    from samcli.lib.cfn_language_extensions.api import create_default_intrinsic_resolver
+    from samcli.lib.cfn_language_extensions.models import (
+        PseudoParameterValues,
+        ResolutionMode,
+        TemplateProcessingContext,
+    )
+    from samcli.lib.cfn_language_extensions.pipeline import ProcessingPipeline
+    from samcli.lib.cfn_language_extensions.processors.foreach import ForEachProcessor
+    from samcli.lib.cfn_language_extensions.processors.parsing import TemplateParsingProcessor
+
+    context = TemplateProcessingContext(
+        fragment=copy.deepcopy(dict(document)),
+        parameter_values=dict(parameters),
+        pseudo_parameters=PseudoParameterValues(region=region, account_id=account, stack_name=stack_name),
+        resolution_mode=ResolutionMode.PARTIAL,
+    )
+    resolver = create_default_intrinsic_resolver(context)
+    pipeline = ProcessingPipeline([TemplateParsingProcessor(), ForEachProcessor(intrinsic_resolver=resolver)])
+    return _name_replicated_resources(pipeline.process_template(context), resolver.resolve_value)
+
+
+def _name_replicated_resources(node: Any, resolve: Any) -> Any:
+    """`Fn::GetAtt: [{Fn::Sub: "Topic${X}"}, Attr]`, the documented way to point at a resource a loop
+    made, with the logical id resolved (AWS CloudFormation Template Reference, "Examples of
+    Fn::ForEach in the Outputs section"): the transform hands CloudFormation a plain id.
+    """
     if isinstance(node, list):
-        return [_bind(value, name, item) for value in node]
-    if isinstance(node, dict):
-        if node == {"Ref": name}:
-            return item
-        return {_bind(key, name, item): _bind(value, name, item) for key, value in node.items()}
-    return node
+        return [_name_replicated_resources(item, resolve) for item in node]
+    if not isinstance(node, dict):
+        return node
+    target = node.get("Fn::GetAtt")
+    if len(node) == 1 and isinstance(target, list) and len(target) == 2 and isinstance(target[0], dict):
+        return {"Fn::GetAtt": [resolve(target[0]), target[1]]}
+    return {key: _name_replicated_resources(value, resolve) for key, value in node.items()}
 
 
 @dataclass
@@ -80,34 +131,11 @@ class Template:
     @classmethod
     def load(cls, path: Path = TEMPLATE, overrides: Mapping[str, str] | None = None, **kwargs: Any) -> Template:
         document = load_yaml(path)
-        declared = document.get("Parameters") or {}
-        values: dict[str, Any] = {}
-        for name, spec in declared.items():
-            raw = (overrides or {}).get(name, spec.get("Default"))
-            if raw is None:
-                continue
-            if spec.get("Type") == "CommaDelimitedList" and not isinstance(raw, list):
-                raw = [part.strip() for part in _text(raw).split(",") if part.strip()]
-            values[name] = raw if isinstance(raw, list) else _text(raw)
-        template = cls(document=document, parameters=values, **kwargs)
-        template.document = template._expand(document)
+        template = cls(document=document, parameters=parameter_values(document, overrides), **kwargs)
+        template.document = expand_loops(
+            document, template.parameters, template.stack_name, template.region, template.account
+        )
         return template
-
-    # ----- structure -------------------------------------------------------------------------
-    def _expand(self, node: Any) -> Any:
-        if isinstance(node, list):
-            return [self._expand(value) for value in node]
-        if not isinstance(node, dict):
-            return node
-        expanded: dict[str, Any] = {}
-        for key, value in node.items():
-            if isinstance(key, str) and key.startswith("Fn::ForEach::"):
-                name, collection, body = value
-                for item in self.resolve(collection):
-                    expanded.update(self._expand(_bind(copy.deepcopy(body), name, _text(item))))
-            else:
-                expanded[key] = self._expand(value)
-        return expanded
 
     def condition(self, name: str) -> bool:
         return bool(self.resolve(self.document["Conditions"][name]))

@@ -20,7 +20,7 @@ from tests.reliability.test_large_events import event_of_size
 
 KEY = re.compile(
     r"^events/source=(?P<source>[a-z]+)/noun=(?P<noun>[A-Z_]+)/dt=(?P<dt>\d{4}-\d{2}-\d{2})/"
-    r"webhooks-local-archive-1-\d{4}(-\d{2}){5}-[0-9a-f-]{36}\.gz$"
+    r"webhooks-local-ArchiveDeliveryStream-[A-Za-z0-9]+-1-\d{4}(-\d{2}){5}-[0-9a-f-]{36}\.gz$"
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,9 @@ def role_statements(cfn: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_function_role_is_least_privilege(cfn: dict[str, Any]) -> None:
-    statements = {s["Sid"]: s for s in role_statements(cfn)}
+    conditional = [s for s in role_statements(cfn) if "Fn::If" in s]
+    statements = {s["Sid"]: s for s in role_statements(cfn) if "Sid" in s}
+    assert [s["Fn::If"][1]["Sid"] for s in conditional] == ["DecryptExistingSecret"]
     assert set(statements) == {
         "DedupeRecords",
         "ReadCredentials",
@@ -96,6 +99,7 @@ def test_function_role_is_least_privilege(cfn: dict[str, Any]) -> None:
     assert statements["ReadCredentials"]["Action"] == "secretsmanager:GetSecretValue"
     assert statements["ReadCredentials"]["Resource"] == [
         {"Fn::If": ["CreateSigningSecret", {"Ref": "SigningSecretStore"}, {"Ref": "ExistingSigningSecretArn"}]},
+        {"Fn::If": ["CreateSigningSecret", {"Ref": "AWS::NoValue"}, {"Fn::Sub": "${ExistingSigningSecretArn}-??????"}]},
         {"Ref": "CandTokenStore"},
     ]
     assert statements["PublishToCatchAllTopic"] == {
@@ -128,7 +132,7 @@ def test_function_may_publish_to_each_noun_topic_and_no_other(cfn: dict[str, Any
         assert statement == {
             "Effect": "Allow",
             "Action": "sns:Publish",
-            "Resource": {"Fn::GetAtt": [{"Fn::Sub": topic}, "TopicArn"]},
+            "Resource": {"Fn::GetAtt": [topic, "TopicArn"]},
         }
     for topic in topics.values():
         assert topic["Properties"]["TopicName"]["Fn::Sub"].startswith("${AWS::StackName}-")
@@ -159,7 +163,7 @@ def test_outputs_give_the_url_the_table_and_every_topic_exported(cfn: dict[str, 
     assert outputs["DedupeTableName"]["Value"] == {"Ref": "DedupeTable"}
     topics = list(event_topics(cfn))
     exported = {
-        o["Value"]["Fn::GetAtt"][0]["Fn::Sub"] if "Fn::GetAtt" in o["Value"] else o["Value"]["Ref"]
+        o["Value"]["Fn::GetAtt"][0] if "Fn::GetAtt" in o["Value"] else o["Value"]["Ref"]
         for o in outputs.values()
         if "Export" in o
     } - {"PayloadBucket", "ArchiveBucket"}
@@ -195,7 +199,7 @@ def test_existing_secret_arn_replaces_the_created_secret() -> None:
     assert template.environment("WebhookFunction")["SIGNING_SECRET_ARN"] == arn
 
 
-def test_cand_token_is_generated_long_or_given_and_the_url_is_an_output(cfn: dict[str, Any]) -> None:
+def test_cand_token_is_generated_long_or_given_and_never_an_output(cfn: dict[str, Any]) -> None:
     store = cfn["Resources"]["CandTokenStore"]["Properties"]
     generated = store["GenerateSecretString"]["Fn::If"][2]
     assert generated["PasswordLength"] >= 22  # 62 ** 22 > 2 ** 128
@@ -203,9 +207,12 @@ def test_cand_token_is_generated_long_or_given_and_the_url_is_an_output(cfn: dic
     parameter = Template.load().document["Parameters"]["CandWebhookToken"]
     assert parameter["NoEcho"] is True
     assert parameter["AllowedPattern"] == "^$|^[A-Za-z0-9_-]{22,128}$"  # 22 url-safe characters: 132 bits
-    url = cfn["Outputs"]["CandWebhookUrl"]
-    assert "SENSITIVE" in url["Description"]
-    assert url["Value"]["Fn::If"][1]["Fn::Sub"].endswith("/webhooks/cand/${CandWebhookToken}")
+    given = translated({"CandWebhookToken": "t" * 32})
+    assert "CandWebhookToken" not in json.dumps(given["Outputs"])  # DescribeStacks shows every output
+    base = given["Outputs"]["CandWebhookBaseUrl"]
+    assert base["Value"]["Fn::Sub"].endswith("/webhooks/cand/")
+    assert "CandTokenArn" in base["Description"]
+    assert given["Outputs"]["CandTokenArn"]["Value"] == {"Ref": "CandTokenStore"}
 
 
 def test_payload_bucket_is_private_encrypted_tls_only_and_expires(cfn: dict[str, Any]) -> None:

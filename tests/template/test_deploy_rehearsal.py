@@ -1,0 +1,176 @@
+"""The deploy rehearsal: template.yaml, expanded and translated by AWS's own code for each parameter set,
+against CloudFormation's engine-level rules, cfn-lint (every rule, informational ones too) and the
+deploy-time checks of the parameters. Each rule's source is listed in devkit/rehearsal.py.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import pytest
+
+from devkit.deployed import Deployment
+from devkit.rehearsal import (
+    DEPLOYMENTS,
+    LONGEST_REGION,
+    LONGEST_STACK_NAME,
+    MAX_TOPIC_NOUNS,
+    Finding,
+    lint_findings,
+    nouns,
+    rehearse,
+)
+from devkit.template import load_yaml
+
+
+@pytest.fixture(scope="module")
+def source() -> dict[str, Any]:
+    return load_yaml()
+
+
+@pytest.mark.parametrize("name", DEPLOYMENTS)
+def test_rehearsal_finds_nothing(name: str) -> None:
+    assert [str(finding) for finding in rehearse(name, DEPLOYMENTS[name])] == []
+
+
+@pytest.mark.parametrize("name", ["defaults", "every documented noun", "longest names", "tracing disabled"])
+def test_cfn_lint_every_rule_on_the_deployed_template(name: str) -> None:
+    """Informational rules included; the linter is told the deployment's parameter values."""
+    assert [str(finding) for finding in lint_findings(name, DEPLOYMENTS[name])] == []
+
+
+def with_underscore_export(source: dict[str, Any]) -> dict[str, Any]:
+    """The template as it was: each noun exported as <stack>-<NOUN>-TopicArn, underscores and all."""
+    broken = copy.deepcopy(source)
+    [loop] = [key for key in broken["Outputs"] if key.startswith("Fn::ForEach::")]
+    body = broken["Outputs"][loop][2]
+    [output] = body.values()
+    output["Export"]["Name"] = {"Fn::Sub": "${AWS::StackName}-${Noun}-TopicArn"}
+    return broken
+
+
+def test_the_rehearsal_catches_an_export_name_with_an_underscore(source: dict[str, Any]) -> None:
+    findings = rehearse("defaults", Deployment(), with_underscore_export(source))
+    assert {finding.where for finding in findings} == {
+        "Outputs.TopicSPACEMEMBERSHIPArn.Export.Name",
+        "Outputs.TopicMEMBERINVITATIONArn.Export.Name",
+        "Outputs.TopicAPPINSTALLATIONArn.Export.Name",
+    }
+    assert all("only alphanumeric characters, colons or hyphens" in finding.rule for finding in findings)
+    assert str(findings[0]).startswith("defaults: Outputs.Topic")
+
+
+def test_the_rehearsal_catches_an_export_name_that_depends_on_a_resource(source: dict[str, Any]) -> None:
+    broken = copy.deepcopy(source)
+    broken["Outputs"]["DedupeTableName"]["Export"] = {"Name": {"Fn::Sub": "${DedupeTable}-name"}}
+    assert [str(f) for f in rehearse("defaults", Deployment(), broken)] == [
+        "defaults: Outputs.DedupeTableName.Export.Name: an export name must not depend on any resource"
+    ]
+
+
+def test_the_rehearsal_catches_a_name_too_long_for_its_service(source: dict[str, Any]) -> None:
+    """The archive's stream was named <stack>-archive: 136 characters under a 128-character stack name."""
+    broken = copy.deepcopy(source)
+    stream = broken["Resources"]["ArchiveDeliveryStream"]["Properties"]
+    stream["DeliveryStreamName"] = {"Fn::Sub": "${AWS::StackName}-archive"}
+    findings = rehearse("longest names", Deployment(stack_name=LONGEST_STACK_NAME), broken)
+    assert [(f.where, f.rule.split(" (")[0]) for f in findings] == [
+        ("Resources.ArchiveDeliveryStream.DeliveryStreamName", "136 characters")
+    ]
+    assert "allows at most 64" in findings[0].rule
+
+
+def test_the_rehearsal_catches_a_credential_in_an_output(source: dict[str, Any]) -> None:
+    """The canD URL output used to carry the NoEcho token."""
+    broken = copy.deepcopy(source)
+    broken["Outputs"]["CandWebhookBaseUrl"]["Value"] = {"Fn::Sub": "https://example/webhooks/cand/${CandWebhookToken}"}
+    findings = rehearse("canD token given", DEPLOYMENTS["canD token given"], broken)
+    assert [str(f) for f in findings] == [
+        "canD token given: Outputs.CandWebhookBaseUrl: shows a credential to whoever may describe the stack"
+    ]
+
+
+def test_the_rehearsal_catches_a_sub_variable_that_names_nothing(source: dict[str, Any]) -> None:
+    broken = copy.deepcopy(source)
+    broken["Outputs"]["DashboardName"]["Value"] = {"Fn::Sub": "${Dashbaord}"}
+    findings = rehearse("defaults", Deployment(), broken)
+    assert [f.where for f in findings] == ["Outputs.DashboardName"]
+    assert "Dashbaord" in findings[0].rule
+
+
+def test_the_largest_topic_nouns_promised_fits_and_one_more_does_not() -> None:
+    """TopicNouns promises 28 topics whatever the stack name; 29 of the longest nouns under the
+    longest stack name overflow the role's inline policies (10,240 characters)."""
+    longest = Deployment(stack_name=LONGEST_STACK_NAME, region=LONGEST_REGION)
+    fits = Deployment(longest.stack_name, longest.region, overrides={"TopicNouns": nouns(MAX_TOPIC_NOUNS)})
+    too_many = Deployment(longest.stack_name, longest.region, overrides={"TopicNouns": nouns(MAX_TOPIC_NOUNS + 1)})
+    assert rehearse("fits", fits) == []
+    [finding] = rehearse("too many", too_many)
+    assert finding == Finding("too many", "Resources.WebhookFunctionRole", finding.rule)
+    assert re.fullmatch(r"inline policies of 1\d{4} characters together, at most 10240", finding.rule)
+    assert f"Up to {MAX_TOPIC_NOUNS} whatever the stack's name" in " ".join(
+        load_yaml()["Parameters"]["TopicNouns"]["Description"].split()
+    )
+
+
+def test_duplicate_nouns_are_refused_by_the_loop_expansion() -> None:
+    [finding] = rehearse("duplicates", Deployment(overrides={"TopicNouns": "POST,REACTION,POST"}))
+    assert finding.where == "template"
+    assert "conflict with existing entries" in finding.rule
+    assert "TopicPOST" in finding.rule
+
+
+# ----- the parameters' own deploy-time checks ------------------------------------------------------
+def allowed(pattern: str, value: str) -> bool:
+    """CloudFormation matches AllowedPattern against the whole value (each item of a list)."""
+    return re.fullmatch(pattern, value) is not None
+
+
+@pytest.mark.parametrize(
+    ("noun", "ok"),
+    [
+        ("POST", True),
+        ("SPACE_MEMBERSHIP", True),
+        ("PAGE_CUSTOM_RESPONSE", True),
+        ("A" * 40, True),
+        ("A" * 41, False),
+        ("post", False),
+        ("Post", False),
+        ("OTHER", False),
+        ("OTHERS", True),
+        ("", False),
+        ("SPACE-MEMBERSHIP", False),
+        ("_POST", False),
+        ("9LIVES", False),
+    ],
+)
+def test_each_topic_noun_is_checked_before_anything_is_created(source: dict[str, Any], noun: str, ok: bool) -> None:
+    assert allowed(source["Parameters"]["TopicNouns"]["AllowedPattern"], noun) is ok
+
+
+def test_rules_refuse_other_and_a_key_without_its_secret(source: dict[str, Any]) -> None:
+    rules = source["Rules"]
+    assert rules["TopicNounsLeaveOtherToTheCatchAll"]["Assertions"][0]["Assert"] == {
+        "Fn::Not": [{"Fn::Contains": [{"Ref": "TopicNouns"}, "OTHER"]}]
+    }
+    kms = rules["KmsKeyGoesWithAnExistingSecret"]
+    assert kms["RuleCondition"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ExistingSigningSecretKmsKeyArn"}, ""]}]}
+    assert kms["Assertions"][0]["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "ExistingSigningSecretArn"}, ""]}]}
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("", True),
+        ("arn:aws:secretsmanager:us-east-1:123456789012:secret:bettermode/signing-AbCdEf", True),
+        ("arn:aws:secretsmanager:us-east-1:123456789012:secret:bettermode/signing", True),
+        ("arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:s-AbCdEf", True),
+        ("bettermode/signing", False),
+        ("arn:aws:secretsmanager:us-east-1:123456789012:bettermode", False),
+        ("arn:aws:ssm:us-east-1:123456789012:parameter/x", False),
+    ],
+)
+def test_existing_secret_arn_is_a_secret_arn_full_or_partial(source: dict[str, Any], value: str, ok: bool) -> None:
+    assert allowed(source["Parameters"]["ExistingSigningSecretArn"]["AllowedPattern"], value) is ok
