@@ -107,8 +107,30 @@ def test_the_role_may_read_large_events_and_claims_and_nothing_else(cfn: dict[st
 
 
 def test_the_exports_it_imports_are_the_receivers() -> None:
+    """Every Fn::ImportValue of the example, for any receiver stack name, names one of its exports; a
+    noun with an underscore is exported with hyphens (export names allow no underscore)."""
     exports = receiver_exports(Template.load(stack_name="community-webhooks", physical=_fake_physical()))
     assert {"community-webhooks-POST-TopicArn", "community-webhooks-PayloadBucket"} <= set(exports)
+    assert "community-webhooks-SPACE-MEMBERSHIP-TopicArn" in exports
+    example = Template.load(EXAMPLE / "template.yaml", overrides={"NetworkId": NETWORK})
+    imported = {example.resolve(node["Fn::ImportValue"]) for node in _imports(example.document["Resources"])}
+    assert imported == {"community-webhooks-POST-TopicArn", "community-webhooks-PayloadBucket"}
+    assert imported <= set(exports)
+
+
+def _imports(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, list):
+        return [found for item in node for found in _imports(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [node] if "Fn::ImportValue" in node else []
+    return own + [found for value in node.values() for found in _imports(value)]
+
+
+def test_the_functions_logs_are_kept_for_a_set_time(cfn: dict[str, Any]) -> None:
+    function = cfn["Resources"]["PostsFunction"]["Properties"]
+    assert function["LoggingConfig"] == {"LogGroup": {"Ref": "PostsFunctionLogs"}}
+    assert cfn["Resources"]["PostsFunctionLogs"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
 
 def _fake_physical() -> dict[str, dict[str, str]]:
