@@ -172,6 +172,10 @@ class Template:
             "AWS::AccountId": self.account,
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackId": (
+                f"arn:aws:cloudformation:{self.region}:{self.account}:stack/{self.stack_name}"
+                "/00000000-0000-0000-0000-000000000000"
+            ),
         }.get(name)
 
     def ref(self, name: str) -> Any:
