@@ -12,7 +12,7 @@ from devkit.template import Template
 
 ARCHIVE_RESOURCES = {
     "ArchiveBucket", "ArchiveBucketPolicy", "ArchiveSubscriptionRole", "ArchiveDeliveryRole", "ArchiveDeliveryStream",
-    "ArchiveDeliveryLogs", "ArchiveDeliveryLogStream", "ArchiveDatabase", "ArchiveTable",
+    "ArchiveDeliveryLogs", "ArchiveDeliveryLogStream", "ArchiveDatabase", "ArchiveTable", "ReplayOperatorPolicy",
 }  # fmt: skip
 
 
