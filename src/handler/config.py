@@ -11,6 +11,8 @@ from handler.errors import Unavailable
 
 MINUTE = 60
 DAY = 24 * 60 * MINUTE
+MAX_BODY_BYTES = 1_000_000  # template.yaml's MaxBodyBytes: the most whose 413 still reaches the function
+LOCAL_CREDENTIALS = ("SIGNING_SECRET", "CAND_WEBHOOK_TOKEN")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,7 @@ class Settings:
     max_body_bytes: int
     payload_bucket: str | None
     failure_queue_url: str | None
+    ignored_local_credentials: tuple[str, ...] = ()  # set in a deployed function, where they never count
 
     def require_table(self) -> str:
         """The dedupe table's name, or a 503 when the stack forgot to set it."""
@@ -47,6 +50,10 @@ class Settings:
         just long enough to absorb a redelivery. Bettermode's ids are unique: days.
         """
         return self.cand_dedupe_ttl_seconds if source == "cand" else self.dedupe_ttl_seconds
+
+    def topic_noun(self, noun: str) -> str:
+        """The noun of the topic an event of `noun` goes to: itself, or OTHER (a fixed, bounded set)."""
+        return noun if noun in self.topic_arns else "OTHER"
 
     def topic_for(self, noun: str) -> str:
         """The noun's own topic where the stack has one, else the catch-all, so no noun is dropped."""
@@ -74,30 +81,44 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def deployed(env: Mapping[str, str]) -> bool:
+    """Whether this runs in a real Lambda execution environment, not `sam local` or a local run.
+
+    Lambda sets AWS_EXECUTION_ENV (`AWS_Lambda_python3.13`) in every managed runtime, and a function's
+    configuration cannot set it (a reserved variable); the SAM CLI's local containers set it too, and
+    AWS_SAM_LOCAL=true beside it, which the template never sets.
+    """
+    return env.get("AWS_EXECUTION_ENV", "").startswith("AWS_Lambda_") and env.get("AWS_SAM_LOCAL") != "true"
+
+
 def from_env(env: Mapping[str, str]) -> Settings:
     """Build Settings from an environment mapping (pure, so tests can pass any mapping).
 
     Topic ARNs are `TOPIC_ARN_PREFIX + noun` for each noun in `TOPIC_NOUNS`: the template names each
-    topic that way, so the list of nouns lives in one template parameter.
+    topic that way, so the list of nouns lives in one template parameter. Local credentials
+    (SIGNING_SECRET, CAND_WEBHOOK_TOKEN) count only outside a deployed function: set there by
+    mistake, they would replace the secrets in Secrets Manager.
     """
     prefix = env.get("TOPIC_ARN_PREFIX", "")
     nouns = split_list(env.get("TOPIC_NOUNS"))
+    local = {name: () if deployed(env) else split_list(env.get(name)) for name in LOCAL_CREDENTIALS}
     return Settings(
         table_name=env.get("TABLE_NAME") or None,
         topic_arns={noun: prefix + noun for noun in nouns} if prefix else {},
         catch_all_topic_arn=env.get("CATCH_ALL_TOPIC_ARN") or None,
-        signing_secrets=split_list(env.get("SIGNING_SECRET")),
+        signing_secrets=local["SIGNING_SECRET"],
         signing_secret_arn=env.get("SIGNING_SECRET_ARN") or None,
-        cand_tokens=split_list(env.get("CAND_WEBHOOK_TOKEN")),
+        cand_tokens=local["CAND_WEBHOOK_TOKEN"],
         cand_token_arn=env.get("CAND_TOKEN_ARN") or None,
         secret_cache_seconds=_int(env, "SECRET_CACHE_SECONDS", 5 * MINUTE),
         replay_window_seconds=_int(env, "REPLAY_WINDOW_SECONDS", 15 * MINUTE),
         future_skew_seconds=_int(env, "FUTURE_SKEW_SECONDS", MINUTE),
         dedupe_ttl_seconds=_int(env, "DEDUPE_TTL_DAYS", 7) * DAY,
         cand_dedupe_ttl_seconds=_int(env, "CAND_DEDUPE_TTL_SECONDS", 15 * MINUTE),
-        max_body_bytes=_int(env, "MAX_BODY_BYTES", 5 * 1024 * 1024),
+        max_body_bytes=_int(env, "MAX_BODY_BYTES", MAX_BODY_BYTES),
         payload_bucket=env.get("PAYLOAD_BUCKET") or None,
         failure_queue_url=env.get("FAILURE_QUEUE_URL") or None,
+        ignored_local_credentials=tuple(name for name in LOCAL_CREDENTIALS if deployed(env) and env.get(name)),
     )
 
 

@@ -1,11 +1,12 @@
 """Where the active credentials come from: Bettermode signing secrets and canD path tokens.
 
 A local value (`SIGNING_SECRET`, `CAND_WEBHOOK_TOKEN`; comma-separated for several) wins, for local
-runs and tests. Deployed, each lives in a Secrets Manager secret, fetched with Powertools
-Parameters through the shared boto3 session (a provider of its own would open a second one, which
-cost 70-100 ms of every cold start) and cached for `SECRET_CACHE_SECONDS`, so rotating one (store
-"old,new", switch the platform, then store "new") needs no deployment. Several active values are what make a rotation
-lossless.
+runs, `sam local` and tests, and never in a deployed function (`config.deployed`), where one set by
+mistake is ignored with a warning naming the variable. Deployed, each lives in a Secrets Manager
+secret, fetched with Powertools Parameters through the shared boto3 session (a provider of its own
+would open a second one, which cost 70-100 ms of every cold start) and cached for
+`SECRET_CACHE_SECONDS`, so rotating one (store "old,new", switch the platform, then store "new")
+needs no deployment. Several active values are what make a rotation lossless.
 """
 
 from __future__ import annotations
@@ -42,7 +43,12 @@ def _active(local: tuple[str, ...], secret_arn: str | None, settings: Settings, 
     # Imported here: only deployed functions read Secrets Manager, and only once per cache period.
     from aws_lambda_powertools.utilities import parameters
 
-    if not _provider:
+    if not _provider:  # once per container
+        if settings.ignored_local_credentials:
+            logger.warning(
+                "local credential variables are ignored in a deployed function; the secrets are read",
+                extra={"ignored_variables": list(settings.ignored_local_credentials)},
+            )
         _provider.append(parameters.SecretsProvider(boto3_client=client("secretsmanager")))
     try:
         value = _provider[0].get(secret_arn, max_age=settings.secret_cache_seconds)

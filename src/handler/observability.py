@@ -112,7 +112,7 @@ def request_metrics(fields: Mapping[str, Any]) -> EphemeralMetrics:
     source, noun = fields.get("source"), fields.get("noun")
     if source:
         metrics.add_dimensions(service=service, source=str(source))
-        if noun:
+        if noun:  # the topic's noun (TOPIC_NOUNS or OTHER), never the sender's: a bounded set of series
             metrics.add_dimensions(service=service, source=str(source), noun=str(noun))
     if reason:
         metrics.add_dimensions(service=service, reason=str(reason))

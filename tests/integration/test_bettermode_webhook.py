@@ -413,6 +413,32 @@ def test_environment_secret_takes_precedence(receiver: Receiver, monkeypatch: py
     post_rejected(receiver, body, signed_headers(SECRET, body))
 
 
+@pytest.mark.parametrize("sam_local", [False, True])
+def test_a_deployed_function_ignores_an_environment_secret(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, sam_local: bool
+) -> None:
+    """Set by mistake in a deployed function's configuration, SIGNING_SECRET must not replace the secret
+    in Secrets Manager; under `sam local` (AWS_SAM_LOCAL=true) it is the local secret it is meant to be."""
+    from handler import config
+
+    monkeypatch.setenv("AWS_EXECUTION_ENV", "AWS_Lambda_python3.13")
+    monkeypatch.setenv("SIGNING_SECRET", "planted-by-mistake")
+    if sam_local:
+        monkeypatch.setenv("AWS_SAM_LOCAL", "true")
+    config.settings.cache_clear()
+    body = raw(sample("test-challenge"))
+    planted = receiver.post(body, secret="planted-by-mistake")
+    stored = receiver.post(body, secret=SECRET)
+    if sam_local:
+        assert (planted.status, stored.status) == (200, 401)
+        return
+    assert planted.status == 401
+    assert stored.status == 200 and stored.json()["data"] == sample("test-challenge")["data"]
+    warnings = [r for r in caplog.records if "ignored in a deployed function" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "planted-by-mistake" not in caplog.text
+
+
 def test_secret_is_fetched_once_and_cached(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
     from botocore.client import BaseClient
 

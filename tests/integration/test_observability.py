@@ -88,6 +88,20 @@ def test_a_published_event_logs_one_line_and_counts_by_source_and_noun(
     assert emf is line  # one line per request: the log line is also the EMF document
 
 
+def test_a_made_up_noun_counts_as_its_topics_other(observed: Receiver, capfd: pytest.CaptureFixture[str]) -> None:
+    """The noun dimension comes from the fixed set of topics, so a sender cannot create metric series."""
+    capfd.readouterr()
+    document = sample("post.published")
+    for index in range(3):
+        document["data"] |= {"id": f"{index:032x}", "noun": f"WIDGET_{index}f3a", "name": f"widget_{index}f3a.spun"}
+        assert observed.post(raw(document)).status == 200
+    lines = [line for line in output_lines(capfd) if line.get("message") == "webhook request"]
+    assert [(line["event_name"], line["noun"]) for line in lines] == [
+        (f"widget_{index}f3a.spun", "OTHER") for index in range(3)
+    ]
+    assert all(line["topic_arn"].endswith("-OTHER") for line in lines)
+
+
 def test_a_redelivery_counts_as_a_duplicate(observed: Receiver, capfd: pytest.CaptureFixture[str]) -> None:
     body = raw(sample("reaction.added"))
     assert observed.post(body).status == 200

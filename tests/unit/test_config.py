@@ -24,7 +24,7 @@ def test_defaults_of_an_empty_environment():
     assert settings.future_skew_seconds == 60
     assert settings.dedupe_ttl_seconds == 7 * 24 * 60 * 60 == 604_800
     assert settings.secret_cache_seconds == 300
-    assert settings.max_body_bytes == 5 * 1024 * 1024
+    assert settings.max_body_bytes == 1_000_000  # as template.yaml's MaxBodyBytes
     assert settings.cand_dedupe_ttl_seconds == 900
     assert settings.payload_bucket is None
     assert settings.failure_queue_url is None
@@ -227,3 +227,32 @@ def test_empty_strings_are_none():
     assert settings.catch_all_topic_arn is None
     assert settings.signing_secret_arn is None
     assert settings.signing_secrets == ()
+
+
+# ----- local credentials never count in a deployed function -----------------------------------------
+LAMBDA = {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.13"}
+LOCAL = {"SIGNING_SECRET": "local-a,local-b", "CAND_WEBHOOK_TOKEN": "local-token-aaaaaaaaaaaaaa"}
+
+
+def test_local_credentials_count_in_local_runs_and_sam_local() -> None:
+    for env in (LOCAL, {**LOCAL, **LAMBDA, "AWS_SAM_LOCAL": "true"}):
+        settings = from_env(env)
+        assert settings.signing_secrets == ("local-a", "local-b")
+        assert settings.cand_tokens == ("local-token-aaaaaaaaaaaaaa",)
+        assert settings.ignored_local_credentials == ()
+
+
+def test_local_credentials_are_ignored_in_a_deployed_function() -> None:
+    settings = from_env({**LOCAL, **LAMBDA, "SIGNING_SECRET_ARN": "arn:secret", "AWS_SAM_LOCAL": "false"})
+    assert settings.signing_secrets == () and settings.cand_tokens == ()
+    assert settings.signing_secret_arn == "arn:secret"
+    assert settings.ignored_local_credentials == ("SIGNING_SECRET", "CAND_WEBHOOK_TOKEN")
+    assert from_env({**LAMBDA, "SIGNING_SECRET": ""}).ignored_local_credentials == ()  # empty, as the template sets
+
+
+def test_the_metric_noun_is_the_topics() -> None:
+    settings = from_env({"TOPIC_ARN_PREFIX": "arn:aws:sns:us-east-1:1:s-", "TOPIC_NOUNS": "POST,SPACE_MEMBERSHIP"})
+    assert settings.topic_noun("POST") == "POST"
+    assert settings.topic_noun("SPACE_MEMBERSHIP") == "SPACE_MEMBERSHIP"
+    assert settings.topic_noun("WIDGET_9f3a") == "OTHER"
+    assert settings.topic_noun("post") == "OTHER"
