@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sys
 from pathlib import Path
@@ -18,11 +19,13 @@ from archive_replay.targets import EndpointTarget, FunctionTarget, QueueTarget, 
 
 USAGE_ERROR = 2
 ARCHIVE_OUTPUT = "ArchiveBucketName"
+TOPIC_OUTPUT = re.compile(r"CatchAllTopicArn|Topic[A-Za-z0-9]+Arn")  # the stack's event topics, by output key
 EXAMPLES = """examples:
   # a new subscriber's queue gets May's published posts of one network
   python -m archive_replay --stack community-webhooks --since 2025-05-01 --until 2025-06-01 \\
       --event-name post.published --network-id CAxOmI7I7t --queue https://sqs.us-east-1.amazonaws.com/123456789012/posts
   # every subscriber of the topics gets one day again, marked as a replay; resumable
+  # (only to the stack's own topics, read from its outputs; --allow-topic ARN adds one)
   python -m archive_replay --stack community-webhooks --since 2025-05-01 --until 2025-05-02 --topics \\
       --checkpoint replay-0501.json
   # only count
@@ -63,6 +66,14 @@ def parser() -> argparse.ArgumentParser:
     where.add_argument("--endpoint", metavar="URL", help="an HTTPS URL (POST of the body, attributes as headers)")
     where.add_argument("--topics", action="store_true", help="the topics each event was published to")
     parse.add_argument("--header", action="append", default=[], metavar="NAME:VALUE", help="with --endpoint")
+    parse.add_argument(
+        "--allow-topic",
+        action="append",
+        default=[],
+        metavar="ARN",
+        help="with --topics: a topic events may be replayed to besides the stack's own (those its outputs name); "
+        "an event of any other topic is not sent and counts as failed",
+    )
     parse.add_argument("--dry-run", action="store_true", help="only count what would be sent")
     parse.add_argument("--checkpoint", type=Path, metavar="FILE", help="resume from / record progress in FILE")
     parse.add_argument("--region", help="AWS region (default: your AWS configuration's)")
@@ -88,17 +99,34 @@ def target_name(args: argparse.Namespace) -> str:
     return "topics" if args.topics else "dry-run"
 
 
+def stack_outputs(args: argparse.Namespace, client: Any) -> dict[str, str]:
+    """The stack's outputs with --stack (read once), else none."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if not args.stack:
+        return {}
+    if getattr(args, "outputs", None) is None:
+        try:
+            [stack] = client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"]
+        except (BotoCoreError, ClientError) as error:
+            raise UsageError(f"cannot read the stack {args.stack}: {error}") from error
+        args.outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    return dict(args.outputs)
+
+
+def allowed_topics(args: argparse.Namespace, client: Any) -> frozenset[str]:
+    """The stack's event topics (its Topic<NOUN>Arn and CatchAllTopicArn outputs) and any --allow-topic."""
+    outputs = stack_outputs(args, client)
+    return frozenset(value for key, value in outputs.items() if TOPIC_OUTPUT.fullmatch(key)) | set(args.allow_topic)
+
+
 def archive_bucket(args: argparse.Namespace, client: Any) -> str:
     """The bucket, checked to exist and be readable; from the stack's output with --stack."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     bucket = args.bucket
     if args.stack:
-        try:
-            [stack] = client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"]
-        except (BotoCoreError, ClientError) as error:
-            raise UsageError(f"cannot read the stack {args.stack}: {error}") from error
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        outputs = stack_outputs(args, client)
         if ARCHIVE_OUTPUT not in outputs:
             raise UsageError(
                 f"the stack {args.stack} has no {ARCHIVE_OUTPUT} output: deploy it with EnableArchive=true"
@@ -130,7 +158,7 @@ def make_target(args: argparse.Namespace, client: Any, backoff: Backoff) -> Targ
             raise UsageError("--header takes NAME:VALUE")
         return EndpointTarget(args.endpoint, client("s3"), backoff, {k.strip(): v.strip() for k, v in headers.items()})
     if args.topics:
-        return TopicsTarget(client("sns"), backoff)
+        return TopicsTarget(client("sns"), backoff, allowed_topics(args, client))
     raise UsageError("say where to replay: --queue, --function, --endpoint or --topics (or --dry-run to count)")
 
 

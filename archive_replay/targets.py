@@ -92,21 +92,31 @@ class QueueTarget:
 
 @dataclass
 class TopicsTarget:
-    """The stack's topics, each event to the topic it was published to (the envelope's TopicArn)."""
+    """The stack's topics, each event to the topic it was published to (the envelope's TopicArn).
+
+    Only topics in `allowed` (the stack's own, or ones the operator names): the archive is data, and
+    whoever could write into it must not be able to make a replay publish anywhere else.
+    """
 
     sns: Any
     backoff: Backoff
+    allowed: frozenset[str]
     max_entries: ClassVar[int] = 10
     max_bytes: ClassVar[int] = MAX_BATCH_BYTES
 
     def check(self) -> None:
         """Topics come from the events themselves; a deleted one fails its events, nothing else."""
+        if not self.allowed:
+            raise TargetError("no topic is allowed: name the stack (--stack) or the topics (--allow-topic)")
 
     def send(self, batch: list[Replayed]) -> list[tuple[Replayed, str]]:
         by_topic: dict[str, list[Replayed]] = {}
-        for item in batch:
-            by_topic.setdefault(item.event.topic_arn, []).append(item)
         failed: list[tuple[Replayed, str]] = []
+        for item in batch:
+            if item.event.topic_arn in self.allowed:
+                by_topic.setdefault(item.event.topic_arn, []).append(item)
+            else:
+                failed.append((item, f"topic not allowed: {item.event.topic_arn}"))
         for topic_arn, items in by_topic.items():
 
             def call(pending: list[Replayed], topic_arn: str = topic_arn) -> list[tuple[Replayed, str, bool]]:

@@ -149,6 +149,10 @@ def _redrive_one(body: str, settings: Settings, visibility_seconds: int) -> str:
     lifetime = settings.dedupe_ttl_for(source)
     if not _sendable(outgoing):
         return "invalid"
+    if outgoing.topic_arn not in _stack_topics(settings):
+        # the queue is data: whoever could write to it must not make the redrive publish elsewhere
+        logger.warning("redrive refused a topic that is not the stack's", extra={"topic_arn": outgoing.topic_arn})
+        return "invalid"
 
     def publish_it() -> dict[str, Any]:
         return {"topic_arn": outgoing.topic_arn, "message_id": publishing.send(outgoing)}
@@ -159,6 +163,11 @@ def _redrive_one(body: str, settings: Settings, visibility_seconds: int) -> str:
         logger.warning("redrive failed; the message stays on the queue", extra={"error": str(error)})
         return "failed"
     return "duplicates" if result.get("duplicate") else "published"
+
+
+def _stack_topics(settings: Settings) -> set[str]:
+    """The topics the receiver itself publishes to: its noun topics and the catch-all."""
+    return {*settings.topic_arns.values(), *filter(None, [settings.catch_all_topic_arn])}
 
 
 def _sendable(outgoing: Outgoing) -> bool:

@@ -127,6 +127,69 @@ def test_the_time_range_selects_by_publish_time_reading_only_its_days(receiver: 
 
 
 # ----- to the topics -------------------------------------------------------------------------------------
+def allow_stack_topics(receiver: Receiver) -> list[str]:
+    """--allow-topic for each of the stack's topics: what --stack reads from its outputs."""
+    return [arg for arn in receiver.stack.topics.values() for arg in ("--allow-topic", arn)]
+
+
+def foreign_topic_subscriber() -> tuple[str, str]:
+    """A topic outside the stack, with a queue subscribed to it: (topic ARN, queue URL)."""
+    sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
+    topic = sns.create_topic(Name="someone-elses-topic")["TopicArn"]
+    url = sqs.create_queue(QueueName="someone-elses-queue")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    return topic, url
+
+
+def test_an_archived_event_of_a_foreign_topic_is_not_replayed_there(receiver: Receiver, replay: Any) -> None:
+    """Whoever can write to the archive must not be able to make a replay publish anywhere else."""
+    assert receiver.stack.archive is not None
+    writer, start = receiver.stack.archive.writer, datetime(2025, 5, 1, tzinfo=UTC)
+    own = synthetic(writer, 1, receiver.stack.topics["TopicPOST"], start)
+    foreign, foreign_queue = foreign_topic_subscriber()
+    synthetic(writer, 1, foreign, start + timedelta(minutes=1))
+    posts = subscriber(receiver, "TopicPOST", "posts")
+
+    result = replay("--topics", *allow_stack_topics(receiver))
+    assert result.code == 1
+    assert f"topic not allowed: {foreign}" in result.err
+    assert "sent 1" in result.out and "failed 1" in result.out
+    assert [m.attributes["event_id"] for m in received(posts)] == own
+    assert received(foreign_queue) == []
+
+    assert replay("--topics", *allow_stack_topics(receiver), "--allow-topic", foreign).code == 0  # named: allowed
+    assert len(received(foreign_queue)) == 1
+
+
+def test_topics_without_a_stack_or_an_allowed_topic_is_a_usage_error(receiver: Receiver, replay: Any) -> None:
+    result = replay("--topics")
+    assert result.code == 2
+    assert "--stack" in result.err and "--allow-topic" in result.err and "nothing was sent" in result.err
+
+
+def test_with_stack_the_allowed_topics_are_the_stacks_topic_outputs(receiver: Receiver, replay: Any) -> None:
+    """--stack reads the archive bucket and the event topics from the stack's outputs."""
+    topics = receiver.stack.topics
+    outputs = {
+        "ArchiveBucketName": {"Value": receiver.stack.template.physical["ArchiveBucket"]["Ref"]},
+        "TopicPOSTArn": {"Value": topics["TopicPOST"]},
+        "CatchAllTopicArn": {"Value": topics["CatchAllTopic"]},
+        "FailureQueueUrl": {"Value": "https://sqs.example/not-a-topic"},
+    }
+    template = {"Resources": {"Nothing": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}, "Outputs": outputs}
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName="community-webhooks", TemplateBody=json.dumps(template)
+    )
+    assert receiver.stack.archive is not None
+    start = datetime(2025, 5, 1, tzinfo=UTC)
+    synthetic(receiver.stack.archive.writer, 2, topics["TopicPOST"], start)
+    synthetic(receiver.stack.archive.writer, 1, topics["TopicREACTION"], start + timedelta(minutes=1))
+    result = replay("--stack", "community-webhooks", "--topics", bucket_name=None)
+    assert result.code == 1  # REACTION's topic is not among these outputs
+    assert "sent 2" in result.out and f"topic not allowed: {topics['TopicREACTION']}" in result.err
+
+
 def test_replay_to_the_topics_reaches_subscribers_marked_and_filter_policies_take_or_refuse_it(
     archived: dict[str, bytes], replay: Any, receiver: Receiver
 ) -> None:
@@ -135,7 +198,7 @@ def test_replay_to_the_topics_reaches_subscribers_marked_and_filter_policies_tak
     only_replays = subscriber(receiver, "TopicPOST", "replays-only", {"replay_id": [{"exists": True}]})
     table_before = receiver.items()
 
-    result = replay("--topics", "--noun", "POST")
+    result = replay("--topics", *allow_stack_topics(receiver), "--noun", "POST")
     assert result.code == 0, result.err
     got = received(everything)
     assert sorted(m.attributes["event_name"] for m in got) == ["post.created", "post.published"]
@@ -160,7 +223,7 @@ def test_replay_to_the_topics_reaches_subscribers_marked_and_filter_policies_tak
 def test_replays_published_to_the_topics_are_not_archived_again(
     archived: dict[str, bytes], replay: Any, receiver: Receiver
 ) -> None:
-    assert replay("--topics").code == 0
+    assert replay("--topics", *allow_stack_topics(receiver)).code == 0
     assert receiver.stack.archive is not None
     assert receiver.stack.archive.deliver() == []  # the archive's filter policy refuses replay_id
     assert sum(len(messages) for messages in receiver.received().values()) == len(archived)  # live subscribers did

@@ -234,7 +234,8 @@ def test_batches_keep_to_ten_entries_and_256_kib(receiver: Receiver, bucket: str
 def test_the_topics_target_publishes_each_event_to_its_own_topic(receiver: Receiver) -> None:
     sns = boto3.client("sns", region_name=REGION)
     post, other = receiver.stack.topics["TopicPOST"], receiver.stack.topics["CatchAllTopic"]
-    failed = TopicsTarget(sns, Backoff()).send([replayed(event(1, post), "r"), replayed(event(2, other), "r")])
+    target = TopicsTarget(sns, Backoff(), frozenset(receiver.stack.topics.values()))
+    failed = target.send([replayed(event(1, post), "r"), replayed(event(2, other), "r")])
     assert failed == []
     got = receiver.received()
     assert [m.attributes["event_id"] for m in got["TopicPOST"]] == ["id-1"]

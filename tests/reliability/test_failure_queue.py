@@ -177,6 +177,28 @@ def test_a_tampered_envelope_is_left_for_a_person(receiver: Receiver, changes: d
     assert len(sqs.receive_message(QueueUrl=url, VisibilityTimeout=0).get("Messages", [])) == 1  # still there
 
 
+def test_an_envelope_for_a_topic_not_the_stacks_is_left_for_a_person(receiver: Receiver) -> None:
+    """Whoever can write to the failure queue must not make the redrive publish elsewhere."""
+    sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
+    foreign = sns.create_topic(Name="someone-elses-topic")["TopicArn"]
+    spy_url = sqs.create_queue(QueueName="someone-elses-queue")["QueueUrl"]
+    spy = sqs.get_queue_attributes(QueueUrl=spy_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=foreign, Protocol="sqs", Endpoint=spy)
+    url = receiver.stack.failure_queue_url
+    tampered = kept_envelope(receiver, topic_arn=foreign, claim_key="bettermode:" + "f" * 32)
+    good = {**kept_envelope(receiver), "claim_key": "bettermode:" + "e" * 32}
+    for envelope in (tampered, good):
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(envelope))
+    items_before = receiver.items()
+    report = failures.redrive(config.settings(), visibility_seconds=0)
+    assert (report.received, report.invalid, report.published, report.failed) == (2, 1, 1, 0)
+    assert sqs.receive_message(QueueUrl=spy_url, WaitTimeSeconds=0).get("Messages", []) == []
+    assert len(receiver.received()["TopicPOST"]) == 1  # the good one, in the same run
+    [left] = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0).get("Messages", [])
+    assert json.loads(left["Body"])["topic_arn"] == foreign
+    assert len(receiver.items()) == len(items_before) + 1  # the good one's claim; no claim for the refused one
+
+
 def test_an_envelope_read_back_unchanged_is_redriven(receiver: Receiver) -> None:
     sqs = boto3.client("sqs", region_name=REGION)
     sqs.send_message(QueueUrl=receiver.stack.failure_queue_url, MessageBody=json.dumps(kept_envelope(receiver)))
