@@ -15,6 +15,7 @@ class WebhookError(Exception):
     status: int = 400
     code: str = "bad_request"
     retry_after: int | None = None
+    kept: bool | None = None  # an event not published: True once it is on the failure queue, False if it could not be
 
     def __init__(self, message: str, reason: str | None = None) -> None:
         """`reason` refines `code` for logs and metrics (a short, fixed word: never an id or a value)."""

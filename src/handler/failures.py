@@ -48,20 +48,34 @@ def envelope(event: Event, outgoing: Outgoing | None, claim_key: str, reason: st
 
 
 def record(event: Event, outgoing: Outgoing | None, claim_key: str, settings: Settings, reason: str) -> bool:
-    """Put the event on the failure queue; False (and an error log) when it cannot be kept there."""
+    """Put the event on the failure queue; False (and an error log) when it cannot be kept there.
+
+    The message kept is what SNS would have been sent: the body, or for an event too large for SNS
+    the S3 pointer it is published as. An envelope still too large for the queue (a body near
+    SNS's limit that JSON escaping doubles) keeps the same pointer instead. The log never holds the
+    body: member events carry personal data, and the log is kept longer and read more widely than
+    the queue.
+    """
     from botocore.exceptions import BotoCoreError, ClientError
 
     if not settings.failure_queue_url:
-        return False
-    if outgoing is None:
+        return _not_kept(event, claim_key, "no failure queue is configured")
+    try:
+        if outgoing is None:
+            outgoing = publishing.prepare(event, settings)  # a large body goes to S3, as a publish would
+    except Unavailable:  # no topic configured: keep the body, the redrive uses the catch-all
+        outgoing = None
+    except publishing.PublishFailed as error:  # S3 refused the large body
+        return _not_kept(event, claim_key, str(error))
+    body = _envelope_body(event, outgoing, claim_key, reason)
+    if len(body.encode("utf-8")) > SQS_MAX_MESSAGE_BYTES and outgoing is not None and settings.payload_bucket:
         try:
-            outgoing = publishing.inline(event, settings)
-        except Unavailable:  # no topic configured: keep the body, the redrive uses the catch-all
-            outgoing = None
-    body = json.dumps(envelope(event, outgoing, claim_key, reason), separators=(",", ":"))
+            outgoing = _offloaded(event, outgoing, settings.payload_bucket)
+        except publishing.PublishFailed as error:
+            return _not_kept(event, claim_key, str(error))
+        body = _envelope_body(event, outgoing, claim_key, reason)
     if len(body.encode("utf-8")) > SQS_MAX_MESSAGE_BYTES:
-        logger.error("event too large for the failure queue", extra={"event_id": event.event_id})
-        return False
+        return _not_kept(event, claim_key, "too large for the failure queue and no payload bucket")
     try:
         client("sqs").send_message(
             QueueUrl=settings.failure_queue_url,
@@ -72,9 +86,38 @@ def record(event: Event, outgoing: Outgoing | None, claim_key: str, settings: Se
             },
         )
     except (BotoCoreError, ClientError) as error:
-        logger.error("could not record the failed event", extra={"event_id": event.event_id, "error": str(error)})
-        return False
+        return _not_kept(event, claim_key, f"the failure queue refused it: {error}")
     return True
+
+
+def _envelope_body(event: Event, outgoing: Outgoing | None, claim_key: str, reason: str) -> str:
+    return json.dumps(envelope(event, outgoing, claim_key, reason), separators=(",", ":"))
+
+
+def _offloaded(event: Event, outgoing: Outgoing, bucket: str) -> Outgoing:
+    """The same message as the S3 pointer large events are published as (subscribers resolve it)."""
+    if outgoing.message.startswith(f'["{publishing.POINTER_CLASS}"'):
+        return outgoing
+    size = {"DataType": "Number", "StringValue": str(len(event.body))}
+    return Outgoing(
+        outgoing.topic_arn, publishing.offload(event, bucket), {**outgoing.attributes, publishing.SIZE_ATTRIBUTE: size}
+    )
+
+
+def _not_kept(event: Event, claim_key: str, why: str) -> bool:
+    """An event neither published nor kept: what identifies it, never its body (it may name people)."""
+    logger.error(
+        "event NOT kept: neither published nor on the failure queue",
+        extra={
+            "why": why,
+            "claim_key": claim_key,
+            "event_id": event.event_id,
+            "event_name": event.name,
+            "source": event.source,
+            "body_bytes": len(event.body),
+        },
+    )
+    return False
 
 
 @dataclass

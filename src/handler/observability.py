@@ -109,6 +109,8 @@ def request_metrics(fields: Mapping[str, Any]) -> EphemeralMetrics:
     reason = fields.get("reason")
     if reason == PUBLISH_FAILED:
         metrics.add_metric(name="PublishFailures", unit=MetricUnit.Count, value=1)
+    if "kept" in fields:  # an event not published: on the failure queue, or (alarm) nowhere at all
+        metrics.add_metric(name="Kept" if fields["kept"] else "NotKept", unit=MetricUnit.Count, value=1)
     source, noun = fields.get("source"), fields.get("noun")
     if source:
         metrics.add_dimensions(service=service, source=str(source))

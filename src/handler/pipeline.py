@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 from handler import claims, failures, publishing
 from handler.config import Settings
 from handler.delivery import Event, Receipt
-from handler.errors import Unavailable
+from handler.errors import InProgress, Unavailable, WebhookError
 from handler.observability import subsegment
 
 logger = Logger(child=True)
@@ -18,11 +18,13 @@ logger = Logger(child=True)
 def deliver(event: Event, settings: Settings, lambda_context: Any) -> Receipt:
     """Publish the event exactly once; a redelivery returns the first publish's receipt.
 
-    Failures before the publish leave no claim behind and answer 503, so the platform's retry
-    publishes (a failed publish is also kept on the failure queue). When the publish succeeded
-    but marking the claim completed failed, the event is acknowledged (it is on its topic);
-    should the same id come again after the lease, it is published again, and subscribers drop it
-    by `event_id`. README lists this window and the two others.
+    An event that is not published (the claim, the publish or the release failed, or another
+    delivery holds the claim) is kept on the failure queue before the non-2xx answer: no platform
+    is known to retry every such answer, so the answer alone could lose it. The redrive publishes
+    it through the same claim, so whichever comes first, a retry or the redrive, publishes it and the
+    other is a duplicate. When the publish succeeded but marking the claim completed failed, the
+    event is acknowledged (it is on its topic); should the same id come again after the lease, it
+    is published again, and subscribers drop it by `event_id` (docs: the three duplicate windows).
     """
     prepared: list[publishing.Outgoing] = []
     published: list[tuple[str, str]] = []
@@ -35,20 +37,28 @@ def deliver(event: Event, settings: Settings, lambda_context: Any) -> Receipt:
         published.append((outgoing.topic_arn, message_id))
         return {"topic_arn": outgoing.topic_arn, "message_id": message_id}
 
+    def kept(answer: WebhookError, cause: Exception) -> WebhookError:
+        answer.kept = failures.record(
+            event, prepared[0] if prepared else None, key, settings, f"{answer.reason}: {cause}"
+        )
+        logger.warning(
+            "not published; kept for the redrive" if answer.kept else "not published and NOT kept",
+            extra={"reason": answer.reason, "error": str(cause), "event_id": event.event_id},
+        )
+        return answer
+
     key = claims.claim_key(event.source, event.event_id)
     try:
         result = claims.run_once(settings, key, lambda_context, publish_it, settings.dedupe_ttl_for(event.source))
     except publishing.PublishFailed as error:
-        kept = failures.record(event, prepared[0] if prepared else None, key, settings, str(error))
-        logger.warning(
-            "publish failed; claim released",
-            extra={"error": str(error), "event_id": event.event_id, "on_failure_queue": kept},
-        )
-        raise Unavailable("the event could not be published; retry later", "publish_failed") from error
+        raise kept(Unavailable("the event could not be published; retry later", "publish_failed"), error) from error
     except claims.ClaimFailed as error:
         if published:
             logger.warning("published, but the claim was not marked completed", extra={"error": str(error)})
             return Receipt(*published[0], duplicate=False)
-        logger.warning("claim failed", extra={"error": str(error), "event_id": event.event_id})
-        raise Unavailable("the event could not be recorded; retry later", "claim_failed") from error
+        # with a message prepared, the publish failed and so did releasing its claim
+        reason = "release_failed" if prepared else "claim_failed"
+        raise kept(Unavailable("the event could not be recorded; retry later", reason), error) from error
+    except InProgress as error:
+        raise kept(error, error) from None
     return Receipt(str(result.get("topic_arn", "")), str(result.get("message_id", "")), bool(result.get("duplicate")))

@@ -66,4 +66,6 @@ def receive(
         return ok(delivery.reply, outcome=outcome, topic_arn=receipt.topic_arn, message_id=receipt.message_id, **log)
     except WebhookError as error:
         outcome = "rejected" if error.status < 500 else "failed"
+        if error.kept is not None:
+            log["kept"] = error.kept
         return failure(error, outcome=outcome, reason=error.reason, detail=error.message, **log)

@@ -157,9 +157,9 @@ def test_a_publish_failure_counts_for_its_alarm(
     assert observed.post(raw(sample("space.created"))).status == 503
     lines = output_lines(capfd)
     line = request_line(lines)
-    assert (line["outcome"], line["reason"]) == ("failed", "publish_failed")
+    assert (line["outcome"], line["reason"], line["kept"]) == ("failed", "publish_failed", True)
     emf, dimensions, names = metrics_line(lines)
-    assert names == {"Received", "Failed", "PublishFailures"}
+    assert names == {"Received", "Failed", "PublishFailures", "Kept"}  # on the failure queue
     assert ["service"] in dimensions and emf["service"] == "my-stack"  # the alarm's dimension
 
 
