@@ -26,6 +26,8 @@ ALARMS = {
     "FunctionDurationAlarm": ("AWS/Lambda", "Duration"),
     "PublishFailuresAlarm": ({"Ref": "MetricsNamespace"}, "PublishFailures"),
     "FailureQueueAlarm": ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+    "EventsNotKeptAlarm": ({"Ref": "MetricsNamespace"}, "NotKept"),
+    "ApiThrottledAlarm": ({"Ref": "MetricsNamespace"}, "ApiThrottled"),
 }
 
 
@@ -57,9 +59,8 @@ def test_every_alarm_watches_its_metric_and_exists_only_when_alarms_are_enabled(
         assert alarms[logical]["Properties"]["Dimensions"] == [
             {"Name": "FunctionName", "Value": {"Ref": "WebhookFunction"}}
         ]
-    assert alarms["PublishFailuresAlarm"]["Properties"]["Dimensions"] == [
-        {"Name": "service", "Value": {"Ref": "AWS::StackName"}}
-    ]
+    for logical in ("PublishFailuresAlarm", "EventsNotKeptAlarm", "ApiThrottledAlarm"):
+        assert alarms[logical]["Properties"]["Dimensions"] == [{"Name": "service", "Value": {"Ref": "AWS::StackName"}}]
     queue_dimension = alarms["FailureQueueAlarm"]["Properties"]["Dimensions"][0]["Value"]
     assert queue_dimension == {"Fn::GetAtt": ["FailureQueue", "QueueName"]}
 
@@ -125,10 +126,33 @@ def test_logs_are_kept_for_the_retention_parameter(cfn: dict[str, Any]) -> None:
     [stage] = resources(cfn, "AWS::ApiGatewayV2::Stage").values()
     access = stage["Properties"]["AccessLogSettings"]
     assert access["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogs", "Arn"]}
-    fields = json.loads(access["Format"])
+    fields = json.loads(access["Format"]["Fn::Sub"])
     assert fields["routeKey"] == "$context.routeKey"
+    assert fields["service"] == "${AWS::StackName}"  # the dimension of the 429 count
     # the canD path holds its secret token: the access log must never record the path itself
     assert not any("$context.path" in value or "$context.rawPath" in value for value in fields.values())
+
+
+def test_every_429_is_counted_for_its_alarm(cfn: dict[str, Any]) -> None:
+    """HTTP APIs count 429s only inside 4xx; the access log's status is counted instead."""
+    [metric] = resources(cfn, "AWS::Logs::MetricFilter").values()
+    props = metric["Properties"]
+    assert props["LogGroupName"] == {"Ref": "ApiAccessLogs"}
+    assert props["FilterPattern"] == '{ $.status = "429" }'
+    [transformation] = props["MetricTransformations"]
+    assert (transformation["MetricNamespace"], transformation["MetricName"]) == (
+        {"Ref": "MetricsNamespace"},
+        "ApiThrottled",
+    )
+    assert transformation["Dimensions"] == [{"Key": "service", "Value": "$.service"}]
+
+
+def test_throttle_defaults_stay_under_a_new_tables_writes() -> None:
+    """Two writes per event (claim, completion); a new on-demand table takes 4,000 writes a second."""
+    parameters = Template.load().document["Parameters"]
+    rate, burst = parameters["ThrottleRateLimit"]["Default"], parameters["ThrottleBurstLimit"]["Default"]
+    assert (rate, burst) == (1000, 2000)
+    assert rate * 2 <= 4000 and burst * 2 <= 4000
 
 
 def test_api_throttling_concurrency_and_tracing_are_parameters(cfn: dict[str, Any]) -> None:
