@@ -1,11 +1,16 @@
-"""Fault injection: every step of the pipeline fails in turn, and a sender retries as a platform would.
+"""Fault injection: every step of the pipeline fails in turn, with a sender that retries and one that never does.
 
 Each scenario runs the real handler on a fresh stack emulated from template.yaml (moto in-process),
 injects one kind of fault into the handler's own AWS clients (botocore event hooks), and delivers
-a handful of events with a sender that retries until it gets a 2xx, re-signing each attempt. The
-platform is also at-least-once on its own: every event is delivered once more after it was
-acknowledged. Then every subscriber queue is drained and the end state is counted: events
-acknowledged, published, duplicated and lost.
+a handful of events with each sender:
+- one that retries every 5xx and unanswered request until it gets a 2xx, re-signing each attempt,
+  and delivers every acknowledged event once more (at least once);
+- one that never retries and never redelivers, which is all canD documents, and more than
+  Bettermode documents for a 5xx: whatever the stack answered, each event must then be published or
+  on the failure queue when the run ends, and one redrive must publish each exactly once.
+API Gateway's throttle is emulated as the token bucket it is (rate and burst), in front of the
+function: a 429 never reaches it, and is counted. Then every subscriber queue is drained and the end
+state is counted: events acknowledged, kept, published, duplicated and lost.
 
 `python -m devkit reliability` prints the report; tests assert on the same figures.
 """
@@ -31,6 +36,33 @@ from handler import config, failures
 
 LEASE_SECONDS = 0.4  # the function's "timeout" in these runs, so that a crashed claim's lease passes quickly
 MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Sender:
+    name: str
+    retries: bool  # retries 5xx, 429 and no answer until a 2xx, and redelivers; else one attempt, ever
+
+
+RETRYING = Sender("retries", True)
+NEVER_RETRIES = Sender("never retries", False)
+SENDERS = (RETRYING, NEVER_RETRIES)
+
+
+class TokenBucket:
+    """API Gateway's throttle: `rate` requests a second refill a bucket of `burst`; empty -> 429."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst, self.tokens, self.at = rate, burst, float(burst), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
 
 
 class Crash(BaseException):
@@ -74,11 +106,15 @@ class Scenario:
     duplicates_allowed: int = 0  # the documented windows: publish then crash, or publish outcome unknown
     why: str = ""
     platform_gives_up: bool = False  # the platform stops retrying; the failure queue and a redrive finish
+    throttle: tuple[float, int] | None = None  # API Gateway's (rate, burst); None: the template's defaults
+    lost_without_retry: int = 0  # the one window a sender that never retries cannot be covered in
+    why_lost: str = ""
 
 
 @dataclass
 class Report:
     scenario: str
+    sender: str = RETRYING.name
     requests: int = 0
     accepted: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
@@ -92,10 +128,17 @@ class Report:
     redriven: int = 0
     duplicates_allowed: int = 0
     why: str = ""
+    throttled: int = 0  # 429s: refused by API Gateway before the function
+    unsent: int = 0  # events a sender that never retries gave up on at a 429: the stack never saw them
+    kept: int = 0  # events on the failure queue when the senders are done (not published)
+    lost_before_redrive: int = 0  # events that reached the function, neither published nor kept
+    lost_allowed: int = 0
 
     @property
     def ok(self) -> bool:
-        return self.lost == 0 and self.duplicates <= self.duplicates_allowed and self.acknowledged == self.events
+        covered = self.lost <= self.lost_allowed and self.lost_before_redrive <= self.lost_allowed
+        complete = self.acknowledged == self.events or self.sender == NEVER_RETRIES.name
+        return covered and self.duplicates <= self.duplicates_allowed and complete
 
 
 PUT, UPDATE, DELETE, PUBLISH = (
@@ -132,6 +175,10 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "function dies between claim and publish",
         [Fault("crash between claim and publish", *PUBLISH, 2, crash=True)],
+        lost_without_retry=2,
+        why_lost="the function was killed (a timeout, out of memory) before it could answer or keep the event: "
+        "only a retry of the unanswered request delivers it (Bettermode documents retrying a timeout; canD "
+        "documents no retry); the FunctionErrors alarm fires",
     ),
     Scenario(
         "function dies between publish and completion",
@@ -144,6 +191,8 @@ SCENARIOS: tuple[Scenario, ...] = (
         [Fault("sns error on publish", *PUBLISH, 10_000)],
         platform_gives_up=True,
     ),
+    Scenario("burst of 60 within the default throttle", [], events=60),
+    Scenario("burst of 30 above a throttle of 5/s, burst 10", [], events=30, throttle=(5, 10)),
 )
 
 
@@ -177,10 +226,18 @@ def _event_bodies(count: int) -> list[bytes]:
     return bodies
 
 
-def _deliver(body: bytes, report: Report, attempts: int = MAX_ATTEMPTS) -> bool:
-    """Deliver like a platform: re-signed each time, retried on 5xx or no answer; True once acknowledged."""
+def _deliver(body: bytes, report: Report, bucket: TokenBucket, attempts: int = MAX_ATTEMPTS) -> tuple[bool, bool]:
+    """Deliver like a platform, re-signed each time, up to `attempts` times (again on a 5xx, a 429 or
+    no answer): (acknowledged, reached the function at least once)."""
+    reached = False
     for _ in range(attempts):
         report.requests += 1
+        if not bucket.take():
+            report.throttled += 1
+            report.retryable["429 (API Gateway's throttle)"] += 1
+            time.sleep(1 / bucket.rate)
+            continue
+        reached = True
         try:
             response = invoke(
                 http_api_event(body, signed_headers(LOCAL_SECRET, body)), LambdaContext(timeout_s=LEASE_SECONDS)
@@ -191,15 +248,15 @@ def _deliver(body: bytes, report: Report, attempts: int = MAX_ATTEMPTS) -> bool:
             continue
         if 200 <= response.status < 300:
             report.accepted += 1
-            return True
+            return True, reached
         if response.status >= 500:
             code = response.json().get("error")
             report.retryable[f"{response.status} {code}"] += 1
             time.sleep(LEASE_SECONDS / 2 if code == "in_progress" else 0.05)
             continue
         report.rejected[f"{response.status} {response.json().get('error')}"] += 1
-        return False
-    return False
+        return False, reached
+    return False, reached
 
 
 def _send_rejected(report: Report) -> None:
@@ -211,43 +268,71 @@ def _send_rejected(report: Report) -> None:
         report.rejected[f"{response.status} {response.json().get('error')}"] += 1
 
 
-def run_scenario(scenario: Scenario) -> Report:
+def _throttle(scenario: Scenario, template: Template) -> TokenBucket:
+    rate, burst = scenario.throttle or (
+        float(template.parameters["ThrottleRateLimit"]),
+        int(template.parameters["ThrottleBurstLimit"]),
+    )
+    return TokenBucket(rate, burst)
+
+
+def run_scenario(scenario: Scenario, sender: Sender = RETRYING) -> Report:
     import boto3
     from moto import mock_aws
 
-    report = Report(scenario.name, duplicates_allowed=scenario.duplicates_allowed, why=scenario.why)
+    report = Report(scenario.name, sender.name, duplicates_allowed=scenario.duplicates_allowed, why=scenario.why)
+    if not sender.retries:
+        report.lost_allowed = scenario.lost_without_retry
     faults = [dataclasses.replace(fault, injected=0) for fault in scenario.faults]  # scenarios are reusable
     with mock_aws(), handler_environment({}):
-        stack = create_stack(
-            Template.load(), lambda service: boto3.client(service, region_name=REGION), local_secrets()
-        )
+        template = Template.load()
+        stack = create_stack(template, lambda service: boto3.client(service, region_name=REGION), local_secrets())
         with handler_environment(
             stack.environment | {"POWERTOOLS_LOG_LEVEL": "CRITICAL", "POWERTOOLS_METRICS_DISABLED": "true"}
         ):
             bodies = _event_bodies(scenario.events)
             report.events = len(bodies)
+            bucket = _throttle(scenario, template)
+            attempts = 1 if not sender.retries else 3 if scenario.platform_gives_up else MAX_ATTEMPTS
+            sent: list[bool] = []
             acknowledged: list[bool] = []
             with injected(faults):
                 _send_rejected(report)
                 for body in bodies:
-                    attempts = 3 if scenario.platform_gives_up else MAX_ATTEMPTS
-                    acknowledged.append(_deliver(body, report, attempts))
+                    done, reached_it = _deliver(body, report, bucket, attempts)
+                    acknowledged.append(done)
+                    sent.append(reached_it)
             time.sleep(LEASE_SECONDS + 0.1)
-            for body, done in zip(bodies, acknowledged, strict=True):
-                if done:  # at least once: the platform delivers an acknowledged event again
-                    _deliver(body, report)
-            if scenario.platform_gives_up:
+            if sender.retries:
+                for body, done in zip(bodies, acknowledged, strict=True):
+                    if done:  # at least once: the platform delivers an acknowledged event again
+                        _deliver(body, report, bucket)
+            reached = [body for body, went in zip(bodies, sent, strict=True) if went]
+            report.unsent = len(bodies) - len(reached)
+            seen = _published(stack)
+            kept = _kept(stack) - set(seen)
+            report.kept = len(kept)
+            report.lost_before_redrive = sum(
+                1 for body in reached if _event_id(body) not in seen and _event_id(body) not in kept
+            )
+            if scenario.platform_gives_up or not sender.retries:
                 report.redriven = failures.redrive(config.settings()).published
                 acknowledged = [True] * len(bodies)  # the failure queue kept what the platform gave up on
             for fault in faults:
                 report.faults[fault.kind] += fault.injected
-            _count(stack, bodies, acknowledged, report)
+            seen.update(_published(stack))
+            _count(seen, reached, acknowledged, report)
     return report
 
 
-def _count(stack: EmulatedStack, bodies: list[bytes], acknowledged: list[bool], report: Report) -> None:
+def _event_id(body: bytes) -> str:
     import json
 
+    return str(json.loads(body)["data"]["id"])
+
+
+def _published(stack: EmulatedStack) -> Counter[str]:
+    """Messages per event id on every subscriber queue (drained)."""
     import boto3
 
     sqs = boto3.client("sqs", region_name=REGION)
@@ -255,31 +340,63 @@ def _count(stack: EmulatedStack, bodies: list[bytes], acknowledged: list[bool], 
     for url in stack.queues.values():
         for message in drain(sqs, url):
             seen[message.attributes.get("event_id", "")] += 1
+    return seen
+
+
+def _kept(stack: EmulatedStack) -> set[str]:
+    """The event ids on the failure queue, left there (each message made visible again)."""
+    import json
+
+    import boto3
+
+    sqs = boto3.client("sqs", region_name=REGION)
+    ids: set[str] = set()
+    handles: list[str] = []
+    while messages := sqs.receive_message(
+        QueueUrl=stack.failure_queue_url, MaxNumberOfMessages=10, VisibilityTimeout=30
+    ).get("Messages", []):
+        for message in messages:
+            ids.add(json.loads(message["Body"])["event_id"])
+            handles.append(message["ReceiptHandle"])
+    for handle in handles:
+        sqs.change_message_visibility(QueueUrl=stack.failure_queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
+    return ids
+
+
+def _count(seen: Counter[str], reached: list[bytes], acknowledged: list[bool], report: Report) -> None:
     report.acknowledged = sum(acknowledged)
-    for body, done in zip(bodies, acknowledged, strict=True):
-        event_id = json.loads(body)["data"]["id"]
+    for body in reached:
+        event_id = _event_id(body)
         if seen[event_id]:
             report.published += 1
             report.duplicates += seen[event_id] - 1
-        elif done:
+        else:
             report.lost += 1
 
 
-def run(scenarios: tuple[Scenario, ...] = SCENARIOS) -> list[Report]:
-    return [run_scenario(scenario) for scenario in scenarios]
+def run(scenarios: tuple[Scenario, ...] = SCENARIOS, senders: tuple[Sender, ...] = SENDERS) -> list[Report]:
+    return [run_scenario(scenario, sender) for sender in senders for scenario in scenarios]
 
 
 def render(reports: list[Report], out: TextIO) -> None:
-    columns = ("sent", "2xx", "retry", "refused", "faults", "events", "pub", "dup", "lost")
+    columns = ("sent", "2xx", "retry", "429", "refused", "faults", "events", "unsent", "kept", "pub", "dup", "lost")
     header = f"{'scenario':<54}" + "".join(f"{name:>8}" for name in columns)
-    out.write(header + "\n" + "-" * len(header) + "\n")
-    for r in reports:
-        mark = "" if r.ok else "   << FAILS THE BAR"
-        figures = (
-            r.requests, r.accepted, sum(r.retryable.values()), sum(r.rejected.values()),
-            sum(r.faults.values()), r.events, r.published, r.duplicates, r.lost,
-        )  # fmt: skip
-        out.write(f"{r.scenario:<54}" + "".join(f"{figure:>8}" for figure in figures) + mark + "\n")
+    for sender in dict.fromkeys(r.sender for r in reports):
+        what = (
+            "retries every 5xx, 429 and unanswered request, and redelivers each event once more"
+            if sender == RETRYING.name
+            else "one attempt per event, never retried or redelivered (canD documents no retry); "
+            "then one redrive of the failure queue"
+        )
+        out.write(f"sender that {sender}: {what}\n{header}\n" + "-" * len(header) + "\n")
+        for r in (r for r in reports if r.sender == sender):
+            mark = "" if r.ok else "   << FAILS THE BAR"
+            figures = (
+                r.requests, r.accepted, sum(r.retryable.values()), r.throttled, sum(r.rejected.values()),
+                sum(r.faults.values()), r.events, r.unsent, r.kept, r.published, r.duplicates, r.lost,
+            )  # fmt: skip
+            out.write(f"{r.scenario:<54}" + "".join(f"{figure:>8}" for figure in figures) + mark + "\n")
+        out.write("\n")
     totals = Report("total")
     for r in reports:
         totals.requests += r.requests
@@ -291,21 +408,35 @@ def render(reports: list[Report], out: TextIO) -> None:
         totals.published += r.published
         totals.duplicates += r.duplicates
         totals.lost += r.lost
-    out.write(f"\nrequests sent {totals.requests}, accepted {totals.accepted}\n")
+        totals.throttled += r.throttled
+        totals.unsent += r.unsent
+        totals.lost_before_redrive += r.lost_before_redrive
+    out.write(f"requests sent {totals.requests}, accepted {totals.accepted}, throttled (429) {totals.throttled}\n")
     out.write("rejected by reason: " + ", ".join(f"{k} x{v}" for k, v in sorted(totals.rejected.items())) + "\n")
     out.write("retried by answer: " + ", ".join(f"{k} x{v}" for k, v in sorted(totals.retryable.items())) + "\n")
     out.write("faults injected: " + ", ".join(f"{k} x{v}" for k, v in sorted(totals.faults.items())) + "\n")
     out.write(
         f"events {totals.events}, published {totals.published}, duplicates {totals.duplicates}, lost {totals.lost}\n"
     )
+    out.write(
+        f"with the sender that never retries: neither published nor kept before the redrive "
+        f"{sum(r.lost_before_redrive for r in reports if r.sender == NEVER_RETRIES.name)}, "
+        f"refused by the throttle and never sent again {totals.unsent} (each a 429 the ApiThrottled alarm counts)\n"
+    )
     for r in reports:
         if r.duplicates:
-            out.write(f"  {r.duplicates} duplicate(s) in '{r.scenario}': {r.why}\n")
+            out.write(f"  {r.duplicates} duplicate(s) in '{r.scenario}' ({r.sender}): {r.why}\n")
+        if r.lost:
+            out.write(f"  {r.lost} lost in '{r.scenario}' ({r.sender}): {_why_lost(r)}\n")
     out.write(
-        "bar: lost = 0, duplicates only in the documented windows -> "
+        "bar: lost = 0 (but in the one documented window), duplicates only in the documented windows -> "
         + ("met" if all(r.ok for r in reports) else "NOT MET")
         + "\n"
     )
+
+
+def _why_lost(report: Report) -> str:
+    return next((s.why_lost for s in SCENARIOS if s.name == report.scenario and s.why_lost), "not allowed")
 
 
 def main(out: TextIO = sys.stdout, scenarios: tuple[Scenario, ...] = SCENARIOS) -> int:
