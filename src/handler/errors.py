@@ -55,8 +55,8 @@ class NotFound(WebhookError):
 class InProgress(WebhookError):
     """Another delivery of the same event is being processed right now (503, retry later).
 
-    A 5xx, not a 409: platforms retry timeouts and 5xx, not necessarily 4xx, and this delivery must
-    be retried in case the one in progress fails.
+    A 5xx, not a 409, so a sender that retries anything retries it; the event is also kept on the
+    failure queue, in case the delivery in progress fails and this sender never retries.
     """
 
     status = 503

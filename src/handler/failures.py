@@ -1,10 +1,11 @@
-"""The failure queue: events whose publish failed, kept for a redrive.
+"""The failure queue: events the receiver answered non-2xx without publishing, kept for a redrive.
 
-When SNS (or S3) still fails after the client's retries, the claim is released and the answer is
-503, so the platform retries. The platform's retries are not documented, though, so the event is
-also put on an SQS queue. `redrive` republishes what is there through the same claim, so whichever
-comes first (the platform's retry or the redrive) publishes and the other is a duplicate: exactly
-once still holds, as long as the redrive runs within the dedupe window (DEDUPE_TTL_DAYS).
+Whatever stopped the publish (the claim, SNS or S3, releasing the claim, another delivery holding
+it), the event is put on an SQS queue before the 503: no platform documents retrying every 5xx
+(canD documents no retry at all), so the answer alone could lose it. `redrive` republishes what is
+there through the same claim, so whichever comes first (a sender's retry or the redrive) publishes
+and the other is a duplicate: exactly once still holds, as long as the redrive runs within the
+dedupe window (DEDUPE_TTL_DAYS).
 """
 
 from __future__ import annotations
