@@ -59,7 +59,7 @@ def _traced_layer_class() -> type:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
     from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyItemAlreadyExistsError
 
-    class TracedPersistenceLayer(DynamoDBPersistenceLayer):  # type: ignore[misc]
+    class TracedPersistenceLayer(DynamoDBPersistenceLayer):
         def save_inprogress(self, *args: Any, **kwargs: Any) -> None:
             taken: IdempotencyItemAlreadyExistsError | None = None
             with subsegment("claim") as segment:
@@ -83,7 +83,7 @@ def _traced_layer_class() -> type:
     return TracedPersistenceLayer
 
 
-def _mark_duplicate(response: Any, _record: Any) -> Any:
+def _mark_duplicate(response: Any, idempotent_data: Any) -> Any:
     """Powertools calls this only when it returns a stored result: the event was published before."""
     return {**(response or {}), "duplicate": True}
 
@@ -133,7 +133,8 @@ def run_once(
         data_keyword_argument="claim", persistence_store=layer, config=config, key_prefix=KEY_PREFIX
     )
     try:
-        return once(claimed)(claim={"key": key})
+        result: dict[str, Any] = once(claimed)(claim={"key": key})
+        return result
     except IdempotencyAlreadyInProgressError:
         raise InProgress("another delivery of this event is being processed; retry later") from None
     except (IdempotencyPersistenceLayerError, IdempotencyInconsistentStateError) as error:

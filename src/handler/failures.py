@@ -184,6 +184,8 @@ def _redrive_one(body: str, settings: Settings, visibility_seconds: int) -> str:
         if kept.get("version") != ENVELOPE_VERSION:
             return "invalid"
         topic_arn = kept["topic_arn"] or settings.catch_all_topic_arn
+        if not isinstance(topic_arn, str):
+            return "invalid"
         outgoing = Outgoing(topic_arn, kept["message"], kept["attributes"] or {})
         claim_key, source = kept["claim_key"], kept.get("source", "")
     except (ValueError, KeyError, TypeError, AttributeError):

@@ -56,12 +56,12 @@ def receive(
         delivery = provider.parse(request)
         if not isinstance(delivery, Publish):
             return ok(delivery.body, outcome="replied", request_type=delivery.body.get("type"), **log)
-        observability.correlate(delivery.event.event_id)
-        event = delivery.event
+        published = delivery.event
+        observability.correlate(published.event_id)
         # `noun` is the topic's (TOPIC_NOUNS or OTHER): it is a metric dimension, so it must be a fixed set
         # whatever nouns a sender makes up; the event's own noun is in its name.
-        log.update(event_id=event.event_id, event_name=event.name, noun=settings.topic_noun(event.noun))
-        receipt = pipeline.deliver(delivery.event, settings, lambda_context)
+        log.update(event_id=published.event_id, event_name=published.name, noun=settings.topic_noun(published.noun))
+        receipt = pipeline.deliver(published, settings, lambda_context)
         outcome = "duplicate" if receipt.duplicate else "published"
         return ok(delivery.reply, outcome=outcome, topic_arn=receipt.topic_arn, message_id=receipt.message_id, **log)
     except WebhookError as error:
