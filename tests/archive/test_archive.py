@@ -16,7 +16,7 @@ import boto3
 from handler.publishing import POINTER_CLASS, SIZE_ATTRIBUTE
 from tests.archive.conftest import BETTERMODE, CAND, archived_lines, publish_samples
 from tests.conftest import REGION, Receiver, raw, sample
-from tests.reliability.test_large_events import event_of_size
+from tests.support import event_of_size
 
 KEY = re.compile(
     r"^events/source=(?P<source>[a-z]+)/noun=(?P<noun>[A-Z_]+)/dt=(?P<dt>\d{4}-\d{2}-\d{2})/"

@@ -15,7 +15,7 @@ from devkit.archive import ArchiveWriter
 from handler.publishing import POINTER_CLASS, SIZE_ATTRIBUTE
 from tests.archive.conftest import BETTERMODE, CAND, publish_samples, queue, received, subscriber
 from tests.conftest import REGION, Receiver, raw, sample
-from tests.reliability.test_large_events import event_of_size
+from tests.support import event_of_size
 
 NETWORK = "CAxOmI7I7t"  # the Bettermode samples' network
 

@@ -21,7 +21,7 @@ from archive_replay.retry import Backoff
 from archive_replay.targets import QueueTarget, TopicsTarget, replayed
 from tests.archive.conftest import publish_samples
 from tests.conftest import REGION, Receiver
-from tests.reliability.test_large_events import event_of_size
+from tests.support import event_of_size
 from webhook_events import PostEvent, parse_record
 
 

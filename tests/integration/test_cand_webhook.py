@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
@@ -16,12 +15,9 @@ from devkit.stack import subscribe_queue
 from handler import aws_clients, config
 from handler.providers.cand import derived_event_id
 from tests.conftest import CAND_TOKEN, REGION, SECRET, Receiver, at_once, raw, sample
+from tests.support import cand
 
 CAND = PAYLOADS / "cand"
-
-
-def cand(name: str) -> dict[str, Any]:
-    return json.loads((CAND / f"{name}.json").read_text(encoding="utf-8"))
 
 
 def not_found_body(receiver: Receiver) -> str:

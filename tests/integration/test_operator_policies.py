@@ -16,7 +16,7 @@ import pytest
 
 from handler import aws_clients, config, failures
 from tests.conftest import REGION, Receiver, raw, sample
-from tests.reliability.test_failure_queue import break_sns, repair_sns
+from tests.support import break_sns, repair_sns
 
 ACCOUNT = "123456789012"
 

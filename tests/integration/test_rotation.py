@@ -17,7 +17,7 @@ import pytest
 
 from handler import credentials
 from tests.conftest import CAND_TOKEN, REGION, SECRET, Receiver, raw, sample
-from tests.integration.test_cand_webhook import cand
+from tests.support import cand
 
 NEW_SECRET = "rotated-signing-secret-4f1e9a7c"
 NEW_TOKEN = "rotated-cand-token-Qm3Xw8Zr6Tb1Yk4N"

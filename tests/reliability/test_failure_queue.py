@@ -10,31 +10,12 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 
 from devkit import operations
-from handler import aws_clients, config, failures
+from handler import config, failures
 from handler.publishing import SNS_MAX_MESSAGE_BYTES
 from tests.conftest import REGION, Receiver, raw, sample
-from tests.reliability.test_large_events import event_of_size
-
-
-def break_sns() -> None:
-    def fail(**_: Any) -> None:
-        raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "Publish")
-
-    aws_clients.client("sns").meta.events.register("before-call.sns.Publish", fail, unique_id="broken")
-
-
-def repair_sns() -> None:
-    aws_clients.client("sns").meta.events.unregister("before-call.sns.Publish", unique_id="broken")
-
-
-def queued(receiver: Receiver) -> list[dict[str, Any]]:
-    sqs = boto3.client("sqs", region_name=REGION)
-    url = receiver.stack.failure_queue_url
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
-    return [json.loads(m["Body"]) for m in messages]
+from tests.support import break_sns, event_of_size, queued, repair_sns
 
 
 def test_failed_publish_is_kept_with_its_claim_and_exact_message(receiver: Receiver) -> None:

@@ -19,8 +19,7 @@ from devkit.events import LambdaContext
 from handler import aws_clients, config, failures
 from handler.publishing import POINTER_CLASS
 from tests.conftest import REGION, Receiver, raw, sample
-from tests.reliability.test_failure_queue import break_sns, queued, repair_sns
-from tests.reliability.test_large_events import event_of_size
+from tests.support import break_sns, event_of_size, queued, repair_sns
 
 
 def fail(service: str, operation: str, times: int = 1_000, code: str = "InternalError") -> list[int]:

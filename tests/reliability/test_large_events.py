@@ -10,19 +10,8 @@ import pytest
 
 from handler import aws_clients, config
 from handler.publishing import POINTER_CLASS, SIZE_ATTRIBUTE, SNS_MAX_MESSAGE_BYTES, message_size
-from tests.conftest import REGION, Receiver, sample
-
-
-def event_of_size(total: int, event_id: str = "b" * 32) -> bytes:
-    """A post.published body of exactly `total` bytes (padded in the post's content)."""
-    document = sample("post.published")
-    document["data"]["id"] = event_id
-    document["data"]["object"]["shortContent"] = ""
-    base = len(json.dumps(document).encode())
-    document["data"]["object"]["shortContent"] = "x" * (total - base)
-    body = json.dumps(document).encode()
-    assert len(body) == total
-    return body
+from tests.conftest import REGION, Receiver
+from tests.support import event_of_size
 
 
 def sns_size_of(receiver: Receiver, body: bytes) -> int:
