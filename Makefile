@@ -6,8 +6,8 @@
 #   make reliability - inject a fault at every pipeline step and print what was lost or doubled
 #   make bench   - cold start, warm latency, AWS calls, memory, package size and cost, against the floor
 #   make bench-replay - replay of 100,000 archived events: peak memory at 10k/50k/100k and events/s
-#   make lint    - ruff; mypy --strict on the Lambda package; cfn-lint and checkov on template.yaml and on the CloudFormation it deploys;
-#                  the deploy rehearsal (every parameter set against CloudFormation's own rules)
+#   make lint    - ruff; mypy --strict (the Lambda package, webhook_events, archive_replay); cfn-lint and
+#                  checkov on the templates and on the CloudFormation they deploy; the deploy rehearsal
 #   make build   - sam build (arm64 / Python 3.13 package, no Docker needed)
 PYTHON ?= python3
 VENV ?= .venv
@@ -52,7 +52,7 @@ bench-replay: $(STAMP)
 lint: $(STAMP) $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict src/handler
+	$(BIN)/mypy --strict src/handler webhook_events archive_replay
 	$(BIN)/cfn-lint --include-checks I -- template.yaml examples/post-subscriber/template.yaml
 	$(BIN)/python -m devkit rehearse
 	$(BIN)/python -m devkit deployed .aws-sam/deployed-template.json

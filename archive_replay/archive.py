@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple, cast
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -86,7 +86,7 @@ def lines(stream: Any) -> Iterator[bytes]:
     """The non-empty lines of an object's body, gunzipped when it is gzip (Firehose's GZIP), streamed."""
     head = stream.read(2)
     body = _Prepended(head, stream)
-    reader: Any = gzip.GzipFile(fileobj=body, mode="rb") if head == GZIP_MAGIC else body
+    reader: Any = gzip.GzipFile(fileobj=cast(IO[bytes], body), mode="rb") if head == GZIP_MAGIC else body
     pending = b""
     while chunk := reader.read(1 << 16):
         pending += chunk

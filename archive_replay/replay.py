@@ -90,7 +90,11 @@ def run(
 
     for event in events:
         matched = not isinstance(event, Unreadable) and selection.matches(event)
-        item = replayed(event, checkpoint.replay_id) if matched and target is not None else None
+        item = (
+            replayed(event, checkpoint.replay_id)
+            if target is not None and not isinstance(event, Unreadable) and matched
+            else None
+        )
         if (
             item
             and target

@@ -48,7 +48,8 @@ def send_batch(
     Retryable failures, and whole calls refused for throttling, are tried again with backoff; the
     items that still fail are returned with their reasons.
     """
-    pending, final = list(items), []
+    pending = list(items)
+    final: list[tuple[T, str]] = []
     for attempt in range(backoff.attempts):
         try:
             failures = call(pending)

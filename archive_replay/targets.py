@@ -47,8 +47,8 @@ def replayed(event: ArchivedEvent, replay_id: str) -> Replayed:
 class Target(Protocol):
     """Sends a batch (at most `max_entries`, `max_bytes` together); returns what failed, with why."""
 
-    max_entries: int
-    max_bytes: int
+    max_entries: ClassVar[int]
+    max_bytes: ClassVar[int]
 
     def check(self) -> None: ...
 

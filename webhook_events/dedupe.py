@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from webhook_events.clients import client
 from webhook_events.records import Delivery
@@ -57,7 +57,8 @@ class Deduplicator:
             raise_on_no_idempotency_key=True,
             response_hook=lambda _response, _record: False,  # called only with a stored result: a duplicate
         )
-        self.config.register_lambda_context(_Lease(lease_seconds))  # until a real context is registered
+        # until a real context is registered; only its get_remaining_time_in_millis is read
+        self.config.register_lambda_context(cast(Any, _Lease(lease_seconds)))
         self._layer: Any = None
         self._lock = threading.Lock()
 
@@ -91,13 +92,14 @@ class Deduplicator:
 
         @functools.cache
         def guarded() -> Callable[..., Any]:
-            return idempotent_function(
+            once: Callable[..., Any] = idempotent_function(
                 run,
                 data_keyword_argument="key",
                 persistence_store=self._persistence(),
                 config=self.config,
                 key_prefix=prefix,
             )
+            return once
 
         @functools.wraps(handler)
         def deduplicated(delivery: D) -> bool:
