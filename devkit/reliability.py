@@ -445,7 +445,11 @@ def main(out: TextIO = sys.stdout, scenarios: tuple[Scenario, ...] = SCENARIOS) 
     from handler import observability
 
     # the handler's logger took its level when this module imported it: the report is what is read here
+    level = observability.logger.log_level
     observability.logger.setLevel(logging.CRITICAL)
-    reports = run(scenarios)
+    try:
+        reports = run(scenarios)
+    finally:
+        observability.logger.setLevel(level)
     render(reports, out)
     return 0 if all(r.ok for r in reports) else 1
