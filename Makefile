@@ -2,7 +2,8 @@
 #   make demo    - every sample event through the real handler on an emulated stack (no AWS, no Docker)
 #   make serve   - the handler over HTTP on 127.0.0.1:3000, AWS emulated by the moto server
 #   make events  - re-stamp and re-sign events/*.json with the local secret (for sam local invoke)
-#   make test    - the test suite (moto; no AWS account, no Docker)
+#   make test    - the test suite (moto; no AWS account, no Docker), on every core
+#   make test-fast - the unit tests only: pure modules and the template (the inner loop)
 #   make reliability - inject a fault at every pipeline step and print what was lost or doubled
 #   make bench   - cold start, warm latency, AWS calls, memory, package size and cost, against the floor
 #   make bench-replay - replay of 100,000 archived events: peak memory at 10k/50k/100k and events/s
@@ -20,7 +21,7 @@ SAM_CLI := aws-sam-cli==1.170.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo serve events test reliability bench bench-replay lint format build check-package clean
+.PHONY: demo serve events test test-fast reliability bench bench-replay lint format build check-package clean
 
 $(STAMP): requirements-dev.txt src/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +39,10 @@ events: $(STAMP)
 	$(BIN)/python -m devkit events
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m unit -q
 
 reliability: $(STAMP)
 	$(BIN)/python -m devkit reliability

@@ -12,6 +12,8 @@ and a random suffix, cut to the service's limit), an account id of 12 digits.
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -195,15 +197,35 @@ def _compact(document: Any) -> str:
 
 def evaluated(deployment: Deployment, document: Mapping[str, Any] | None = None) -> WorstCase:
     """The deployed template of this deployment, ready to evaluate (template.yaml unless a document is given)."""
-    source = dict(document) if document is not None else load_yaml(TEMPLATE)
+    if document is None:
+        source, deployed = _template_yaml(
+            deployment.stack_name, deployment.region, deployment.account, _key(deployment)
+        )
+        source, deployed = copy.deepcopy(source), copy.deepcopy(deployed)
+    else:
+        source = dict(document)
+        deployed = translated_document(source, deployment)
     return WorstCase(
-        document=translated_document(source, deployment),
+        document=deployed,
         parameters=parameter_values(source, deployment.overrides),
         stack_name=deployment.stack_name,
         region=deployment.region,
         account=deployment.account,
         source=source,
     )
+
+
+def _key(deployment: Deployment) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((deployment.overrides or {}).items()))
+
+
+@functools.lru_cache(maxsize=64)
+def _template_yaml(
+    stack_name: str, region: str, account: str, overrides: tuple[tuple[str, str], ...]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """template.yaml and its deployed form for one deployment, translated once per process."""
+    source = load_yaml(TEMPLATE)
+    return source, translated_document(source, Deployment(stack_name, region, account, dict(overrides)))
 
 
 def rehearse(name: str, deployment: Deployment, document: Mapping[str, Any] | None = None) -> list[Finding]:

@@ -119,3 +119,25 @@ def stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> EmulatedStack:
 @pytest.fixture
 def receiver(stack: EmulatedStack) -> Receiver:
     return Receiver(stack)
+
+
+# ----- markers: what a test needs, so that `make test-fast` can leave out the rest ------------------
+UNIT_FOLDERS = {"unit", "template"}  # pure modules and the template: no emulated stack
+SLOW_MODULES = {
+    "test_fault_injection.py",
+    "test_concurrency_network.py",
+    "test_benchmark_smoke.py",
+    "test_replay_smoke.py",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`unit`: tests/unit and tests/template; `slow`: fault runs, servers, benchmarks and cfn-lint
+    (which `make lint` runs too); `emulated`: everything else, on the stack built in moto."""
+    for item in items:
+        if item.path.name in SLOW_MODULES or "cfn_lint" in item.name:
+            item.add_marker(pytest.mark.slow)
+        elif item.path.parent.name in UNIT_FOLDERS:
+            item.add_marker(pytest.mark.unit)
+        else:
+            item.add_marker(pytest.mark.emulated)
