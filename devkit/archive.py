@@ -107,7 +107,7 @@ class EmulatedArchive:
 
     def deliver(self) -> list[str]:
         """Flush: everything SNS has handed the stream so far, written to the bucket; the keys written."""
-        from devkit.stack import drain_bodies
+        from devkit.queues import drain_bodies
 
         envelopes = [json.loads(body) for url in self.queues.values() for body in drain_bodies(self.sqs, url)]
         return self.writer.write(envelopes)

@@ -12,9 +12,10 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
+from devkit.queues import Message, drain
 from devkit.runtime import REGION, handler_environment, invoke
 from devkit.samples import SAMPLES, Sample, local_secrets
-from devkit.stack import EmulatedStack, Message, create_stack, drain
+from devkit.stack import EmulatedStack, create_stack
 from devkit.template import Template
 
 

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from devkit.events import http_api_event
+from devkit.queues import Message, drain
 from devkit.runtime import EMULATED_AWS, REGION, handler_environment, invoke
 from devkit.samples import BY_NAME, LOCAL_CAND_TOKEN, LOCAL_SECRET, local_secrets
-from devkit.stack import EmulatedStack, Message, create_stack, drain
+from devkit.stack import EmulatedStack, create_stack
 from devkit.template import Template
 
 OnMessage = Callable[[str, Message], None]

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from devkit.events import LambdaContext, http_api_event, signed_headers
+from devkit.queues import drain
 from devkit.runtime import REGION, handler_environment, invoke
 from devkit.samples import BY_NAME, LOCAL_SECRET, local_secrets
-from devkit.stack import EmulatedStack, create_stack, drain
+from devkit.stack import EmulatedStack, create_stack
 from devkit.template import Template
 from handler import config, failures
 

@@ -13,21 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devkit.archive import ArchiveWriter, EmulatedArchive
+from devkit.queues import subscribe_queue
 from devkit.template import Template
 
 FUNCTION_TYPE = "AWS::Serverless::Function"
 ClientFactory = Callable[[str], Any]
-
-
-@dataclass
-class Message:
-    """A message as a subscriber queue received it (raw delivery: body and attributes as published)."""
-
-    body: str
-    attributes: dict[str, str]
-
-    def json(self) -> Any:
-        return json.loads(self.body)
 
 
 @dataclass
@@ -144,48 +134,3 @@ def emulate_archive(template: Template, client: ClientFactory) -> EmulatedArchiv
         queues[logical] = subscribe_queue(sns, sqs, topic_arn, name, RawMessageDelivery="false", **extra)
     writer = ArchiveWriter.from_template(template, client("s3"), template.physical["ArchiveBucket"]["Ref"])
     return EmulatedArchive(writer, sqs, queues)
-
-
-def subscribe_queue(sns: Any, sqs: Any, topic_arn: str, queue_name: str, **subscription: str) -> str:
-    """A new SQS queue subscribed to the topic with raw delivery (and any other subscription attributes)."""
-    url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(
-        TopicArn=topic_arn,
-        Protocol="sqs",
-        Endpoint=queue_arn,
-        Attributes={"RawMessageDelivery": "true", **subscription},
-    )
-    return url
-
-
-def _receive_all(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
-    """Every message waiting in the queue (as receive_message gives it), removed from it."""
-    received: list[dict[str, Any]] = []
-    while True:
-        batch = sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], WaitTimeSeconds=0
-        ).get("Messages", [])
-        if not batch:
-            return received
-        received += batch
-        sqs.delete_message_batch(
-            QueueUrl=queue_url,
-            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)],
-        )
-
-
-def drain(sqs: Any, queue_url: str) -> list[Message]:
-    """Every message waiting in the queue, removed from it."""
-    return [
-        Message(
-            message["Body"],
-            {name: value.get("StringValue", "") for name, value in message.get("MessageAttributes", {}).items()},
-        )
-        for message in _receive_all(sqs, queue_url)
-    ]
-
-
-def drain_bodies(sqs: Any, queue_url: str) -> list[str]:
-    """The bodies of every message waiting in the queue, removed from it."""
-    return [message["Body"] for message in _receive_all(sqs, queue_url)]

@@ -14,8 +14,9 @@ from moto import mock_aws
 
 from devkit.atomic import atomic_dynamodb
 from devkit.events import HttpResponse, LambdaContext, cand_event, http_api_event, signed_headers
+from devkit.queues import Message, drain
 from devkit.runtime import reset_handler_state
-from devkit.stack import EmulatedStack, Message, create_stack, drain
+from devkit.stack import EmulatedStack, create_stack
 from devkit.template import Template
 
 SECRET = "test-signing-secret-0123456789"

@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from archive_replay.cli import main
-from devkit.stack import Message, drain, subscribe_queue
+from devkit.queues import Message, drain, subscribe_queue
 from tests.conftest import CAND_TOKEN, REGION, Receiver, raw, sample
 
 CAND_SAMPLES = Path(__file__).resolve().parents[2] / "events" / "payloads" / "cand"

@@ -18,7 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from devkit.events import LambdaContext, http_api_event, now_ms, signed_headers
-from devkit.stack import subscribe_queue
+from devkit.queues import subscribe_queue
 from handler import aws_clients
 from tests.conftest import REGION, SECRET, Receiver, at_once, raw, sample
 

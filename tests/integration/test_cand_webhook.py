@@ -10,8 +10,8 @@ import boto3
 import pytest
 
 from devkit.events import http_api_event, signed_headers
+from devkit.queues import subscribe_queue
 from devkit.samples import CAND_EVENTS, PAYLOADS
-from devkit.stack import subscribe_queue
 from handler import aws_clients, config
 from handler.providers.cand import derived_event_id
 from tests.conftest import CAND_TOKEN, REGION, SECRET, Receiver, at_once, raw, sample

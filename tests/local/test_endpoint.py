@@ -12,8 +12,8 @@ import pytest
 
 from devkit import sender
 from devkit.endpoint import LocalEndpoint
+from devkit.queues import Message
 from devkit.samples import BY_NAME, LOCAL_SECRET
-from devkit.stack import Message
 
 
 class Received:

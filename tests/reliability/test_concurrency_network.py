@@ -18,8 +18,8 @@ import pytest
 
 from devkit import sender
 from devkit.endpoint import LocalEndpoint
+from devkit.queues import drain
 from devkit.samples import BY_NAME, LOCAL_SECRET
-from devkit.stack import drain
 
 
 @pytest.fixture(scope="module")
