@@ -7,7 +7,7 @@
 #   make reliability - inject a fault at every pipeline step and print what was lost or doubled
 #   make bench   - cold start, warm latency, AWS calls, memory, package size and cost, against the floor
 #   make bench-replay - replay of 100,000 archived events: peak memory at 10k/50k/100k and events/s
-#   make lint    - ruff; mypy --strict (the Lambda package, webhook_events, archive_replay); cfn-lint and
+#   make lint    - ruff; mypy --strict (the Lambda package and the three libraries); cfn-lint and
 #                  checkov on the templates and on the CloudFormation they deploy; the deploy rehearsal
 #   make build   - sam build (arm64 / Python 3.13 package, no Docker needed)
 PYTHON ?= python3
@@ -23,10 +23,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo serve events test test-fast reliability bench bench-replay lint format build check-package clean
 
-$(STAMP): requirements-dev.txt src/requirements.txt
+$(STAMP): requirements-dev.txt src/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps $(SAM_CLI)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --editable .
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -56,7 +57,7 @@ bench-replay: $(STAMP)
 lint: $(STAMP) $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict src/handler webhook_events archive_replay
+	$(BIN)/mypy --strict src/handler webhook_events archive_replay webhooks_ops
 	$(BIN)/cfn-lint --include-checks I -- template.yaml examples/post-subscriber/template.yaml
 	$(BIN)/python -m devkit rehearse
 	$(BIN)/python -m devkit deployed .aws-sam/deployed-template.json

@@ -22,9 +22,6 @@ def main(argv: list[str] | None = None) -> int:
     send.add_argument("--family", choices=["bettermode", "tribe"], default="bettermode", help="signature headers")
     send.add_argument("--fresh-id", action="store_true", help="give the event a new data.id, so it is not a duplicate")
     commands.add_parser("reliability", help="inject a fault at every pipeline step; print what was lost or doubled")
-    redrive = commands.add_parser("redrive", help="republish the failure queue's events (exactly once)")
-    redrive.add_argument("--function", help="the deployed function whose configuration names the queue and table")
-    redrive.add_argument("--max", type=int, default=None, help="at most this many messages")
     events = commands.add_parser("events", help="rewrite events/*.json stamped now and signed with the secret")
     events.add_argument("--secret", default=None, help="signing secret (default: the local one)")
     resign = commands.add_parser("resign", help="re-stamp and re-sign API Gateway event files in place")
@@ -62,10 +59,6 @@ def main(argv: list[str] | None = None) -> int:
         from devkit import reliability
 
         return reliability.main()
-    if args.command == "redrive":
-        from devkit import operations
-
-        return operations.redrive_main(args.function, args.max)
     if args.command == "events":
         from devkit.samples import write_events
 

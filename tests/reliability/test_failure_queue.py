@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from devkit import operations
+from webhooks_ops import redrive as redrive_command
 from handler import config, failures
 from handler.publishing import SNS_MAX_MESSAGE_BYTES
 from tests.conftest import REGION, Receiver, raw, sample
@@ -199,7 +199,7 @@ def test_cand_events_are_kept_and_redriven_too(receiver: Receiver) -> None:
 
 
 def test_redrive_command_reads_the_deployed_functions_configuration(receiver: Receiver) -> None:
-    """`python -m devkit redrive --function NAME` takes the queue and table from the function."""
+    """`webhooks-ops redrive --function NAME` takes the queue and table from the function."""
     iam = boto3.client("iam", region_name=REGION)
     role = iam.create_role(RoleName="webhooks", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     code = io.BytesIO()
@@ -218,7 +218,7 @@ def test_redrive_command_reads_the_deployed_functions_configuration(receiver: Re
     repair_sns()
     out = io.StringIO()
     with redirect_stdout(out):
-        assert operations.redrive_main("webhooks-WebhookFunction", None) == 0
+        assert redrive_command.main("webhooks-WebhookFunction", None) == 0
     assert "received 1: published 1, already published 0, failed 0" in out.getvalue()
     assert len(receiver.received()["TopicNETWORK"]) == 1
 
@@ -227,5 +227,5 @@ def test_redrive_command_without_a_queue_says_what_to_do(monkeypatch: pytest.Mon
     monkeypatch.delenv("FAILURE_QUEUE_URL", raising=False)
     out = io.StringIO()
     with redirect_stdout(out):
-        assert operations.redrive_main(None, None) == 2
+        assert redrive_command.main(None, None) == 2
     assert "--function" in out.getvalue()

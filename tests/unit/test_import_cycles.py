@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = {"handler": ROOT / "src" / "handler"}
-PACKAGES |= {name: ROOT / name for name in ("devkit", "archive_replay", "webhook_events", "bench")}
+PACKAGES |= {name: ROOT / name for name in ("devkit", "archive_replay", "webhook_events", "webhooks_ops", "bench")}
 
 
 def module_name(path: Path) -> str:

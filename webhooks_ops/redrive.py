@@ -1,4 +1,4 @@
-"""Operator commands against a deployed stack (or any environment): the failure-queue redrive."""
+"""The failure-queue redrive, run by an operator: republish every kept event once, through its claim."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ def function_environment(function_name: str) -> dict[str, str]:
     return dict((configuration.get("Environment") or {}).get("Variables") or {})
 
 
-def redrive_main(function_name: str | None, max_messages: int | None) -> int:
-    """Republish the failure queue through the same claims; prints what happened to each message."""
+def main(function_name: str | None, max_messages: int | None) -> int:
+    """Republish the failure queue through the same claims; prints what happened to the messages."""
     from handler import config, failures
 
     environment = function_environment(function_name) if function_name else dict(os.environ)
