@@ -11,11 +11,11 @@ from typing import Any
 import boto3
 import pytest
 
-from webhooks_ops import redrive as redrive_command
 from handler import config, failures
 from handler.publishing import SNS_MAX_MESSAGE_BYTES
 from tests.conftest import REGION, Receiver, raw, sample
 from tests.support import break_sns, event_of_size, queued, repair_sns
+from webhooks_ops import redrive as redrive_command
 
 
 def test_failed_publish_is_kept_with_its_claim_and_exact_message(receiver: Receiver) -> None:
