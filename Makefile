@@ -9,6 +9,7 @@
 #   make bench-replay - replay of 100,000 archived events: peak memory at 10k/50k/100k and events/s
 #   make lint    - ruff; mypy --strict (the Lambda package and the three libraries); cfn-lint and
 #                  checkov on the templates and on the CloudFormation they deploy; the deploy rehearsal
+#   make docs    - the manual (docs/) as a site in .site/ (mkdocs build --strict: a broken link fails)
 #   make build   - sam build (arm64 / Python 3.13 package, no Docker needed)
 PYTHON ?= python3
 VENV ?= .venv
@@ -21,7 +22,7 @@ SAM_CLI := aws-sam-cli==1.170.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo serve events test test-fast reliability bench bench-replay lint format build check-package clean
+.PHONY: demo serve events test test-fast docs reliability bench bench-replay lint format build check-package clean
 
 $(STAMP): requirements-dev.txt src/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +64,10 @@ lint: $(STAMP) $(CHECKOV_VENV)/.installed
 	$(BIN)/python -m devkit deployed .aws-sam/deployed-template.json
 	$(CHECKOV_VENV)/bin/checkov --framework cloudformation --skip-download --compact --quiet \
 		-f template.yaml -f .aws-sam/deployed-template.json -f examples/post-subscriber/template.yaml
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 format: $(STAMP)
 	$(BIN)/ruff format .
