@@ -12,7 +12,7 @@
    with the top modules of `python -X importtime`.
 2. Warm latency: p50/p99 over --events events of about 1, 10 and 100 KB in one process, with every
    AWS call answered in-process by a canned response, so the difference is the receiver's own cost
-   (which includes encoding an SNS body once where bare boto3 encodes it twice: README).
+   (which includes encoding an SNS body once where bare boto3 encodes it twice: docs/performance.md).
 3. AWS calls per request, counted with botocore's event hooks (every attempt that would go on the
    wire, retries included).
 4. Peak memory of a warm process, and the deployment package's size.

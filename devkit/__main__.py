@@ -1,4 +1,4 @@
-"""python -m devkit <command>: demo, serve, send, events, resign, deployed, rehearse (see README)."""
+"""python -m devkit <command>: demo, serve, send, events, resign, deployed, rehearse (see docs/development.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Acting at most once per event, for subscribers whose work must not be repeated.
 
 SNS delivers at least once and the receiver can publish an event twice in rare windows (its
-README, "Exactly once"); every copy carries the same `event_id`. This is Powertools Idempotency on
+docs/answers.md, "Exactly once"); every copy carries the same `event_id`. This is Powertools Idempotency on
 a DynamoDB table (partition key `id`, string; TTL on `expiration`), keyed on source and event id:
 - the first delivery claims the id, runs the handler, marks the id done;
 - a later delivery of a done id is skipped (one DynamoDB call);

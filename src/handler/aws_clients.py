@@ -5,8 +5,8 @@ Timeouts and retries are bounded so that the whole request stays well inside the
 
 botocore's client-side parameter validation is off, as its documentation allows "for performance
 reasons": it walks every parameter of every call against the service model, which was a sixth
-of the receiver's own time per 10 KB event (0.15 of 0.94 ms above the floor, README
-"Performance"). Every parameter sent is built by this package (and the redrive checks the shape
+of the receiver's own time per 10 KB event (0.15 of 0.94 ms above the floor,
+docs/performance.md). Every parameter sent is built by this package (and the redrive checks the shape
 of what it reads back before sending it), and AWS validates the request anyway: a malformed one
 is a `ClientError`, handled like any other refusal.
 """
@@ -56,8 +56,8 @@ def encode_form_once(params: dict[str, Any], **_: Any) -> None:
 
     botocore keeps the body as a dict and encodes it again each time it reads it: once to sign the
     request and once to send it, a quoting loop over every byte of the message. For a 10 KB event
-    that second pass was about as long as the rest of the receiver's own work (README,
-    "Performance"). The signed and sent bytes are unchanged; only the repetition goes.
+    that second pass was about as long as the rest of the receiver's own work (docs/performance.md).
+    The signed and sent bytes are unchanged; only the repetition goes.
     """
     body = params.get("body")
     if isinstance(body, dict):

@@ -11,7 +11,7 @@ All three are Powertools, configured from the environment the template sets:
   not logged, they are written alone. Dimensions are short fixed words (source, noun, reason),
   never ids, so the number of metrics stays small.
 - Traces (Tracer): built only when tracing is on. Constructing a Tracer imports the X-Ray SDK,
-  tens of milliseconds of every cold start (README, "Performance"), which a function deployed
+  tens of milliseconds of every cold start (docs/performance.md), which a function deployed
   without tracing should not pay.
 """
 

@@ -560,7 +560,7 @@ def test_other_routes_are_404_json(receiver: Receiver, method: str, path: str) -
 
 # ----- subscriber filter policies ----------------------------------------------------------------------
 def test_body_filter_policy_takes_published_posts_that_are_not_replies(receiver: Receiver) -> None:
-    """The README's example policy, applied by SNS to the message body."""
+    """docs/subscribing.md's example policy, applied by SNS to the message body."""
     sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
     policy = {"data": {"name": ["post.published"], "object": {"isReply": [False]}}}
     queue = subscribe_queue(

@@ -175,7 +175,7 @@ def test_base64_body(receiver: Receiver) -> None:
 
 
 def test_a_filter_policy_takes_one_source(receiver: Receiver) -> None:
-    """README's example: a MEMBER subscriber that wants canD events only."""
+    """docs/subscribing.md's example: a MEMBER subscriber that wants canD events only."""
     sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
     queue = subscribe_queue(
         sns, sqs, receiver.stack.topics["TopicMEMBER"], "cand-members", FilterPolicy=json.dumps({"source": ["cand"]})

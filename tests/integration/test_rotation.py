@@ -1,4 +1,4 @@
-"""The rotation runbook (README, "Operations"), step by step, with zero rejected deliveries.
+"""The rotation runbook (docs/operations.md), step by step, with zero rejected deliveries.
 
 A rotation is: store "old,new" -> wait until every container has read it -> switch the platform
 to the new value -> store "new". Deliveries signed (or addressed) with either value are accepted

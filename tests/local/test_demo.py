@@ -1,4 +1,4 @@
-"""The one-command demo runs end to end (it is the README's main local job)."""
+"""The one-command demo runs end to end (it is the README's one local command)."""
 
 from __future__ import annotations
 
