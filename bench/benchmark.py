@@ -261,7 +261,7 @@ def warm_figures(events: int) -> tuple[dict[str, dict[int, tuple[float, float]]]
         "POWERTOOLS_SERVICE_NAME": "webhooks",
     }  # fmt: skip
     with handler_environment(environment), open(os.devnull, "w") as nowhere, redirect_stdout(nowhere):
-        from handler import aws_clients
+        from handler import container
         from handler.app import lambda_handler
 
         streams = [h for h in logging.getLogger("webhooks").handlers if isinstance(h, logging.StreamHandler)]
@@ -270,7 +270,7 @@ def warm_figures(events: int) -> tuple[dict[str, dict[int, tuple[float, float]]]
         import floor  # type: ignore[import-not-found]
 
         for service in ("dynamodb", "sns"):
-            answer_in_process(aws_clients.client(service))
+            answer_in_process(container.current().clients(service))
             answer_in_process(floor._client(service))
         for size in (1024, 10 * 1024, 100 * 1024):
             timings = warm_latency({"project": lambda_handler, "floor": floor.lambda_handler}, events, size)

@@ -162,10 +162,10 @@ class LocalEndpoint:
         """
         from aws_lambda_powertools.utilities import idempotency  # noqa: F401 - imported once, here
 
-        from handler import aws_clients
+        from handler import container
 
         for service in ("dynamodb", "sns", "s3", "sqs"):
-            aws_clients.client(service)
+            container.current().clients(service)
         invoke(BY_NAME["bettermode-test-challenge"].event(self.secret))
         invoke(BY_NAME["cand-bad-wrong-token"].event())  # reads the canD tokens once
 

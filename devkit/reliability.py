@@ -33,7 +33,8 @@ from devkit.runtime import REGION, handler_environment, invoke
 from devkit.samples import BY_NAME, LOCAL_SECRET, local_secrets
 from devkit.stack import EmulatedStack, create_stack
 from devkit.template import Template
-from handler import config, failures
+from handler import container
+from webhooks_ops.redrive import redrive
 
 LEASE_SECONDS = 0.4  # the function's "timeout" in these runs, so that a crashed claim's lease passes quickly
 MAX_ATTEMPTS = 8
@@ -199,11 +200,11 @@ SCENARIOS: tuple[Scenario, ...] = (
 
 @contextmanager
 def injected(faults: list[Fault]) -> Iterator[None]:
-    from handler import aws_clients
+    from handler import container
 
     registered = []
     for fault in faults:
-        events = aws_clients.client(fault.service).meta.events
+        events = container.current().clients(fault.service).meta.events
         name = f"{fault.phase}-call.{fault.service}.{fault.operation}"
         unique = f"fault-{uuid.uuid4()}"
         events.register(name, fault.hook, unique_id=unique)
@@ -317,7 +318,8 @@ def run_scenario(scenario: Scenario, sender: Sender = RETRYING) -> Report:
                 1 for body in reached if _event_id(body) not in seen and _event_id(body) not in kept
             )
             if scenario.platform_gives_up or not sender.retries:
-                report.redriven = failures.redrive(config.settings()).published
+                state = container.current()
+                report.redriven = redrive(state.settings, state.clients).published
                 acknowledged = [True] * len(bodies)  # the failure queue kept what the platform gave up on
             for fault in faults:
                 report.faults[fault.kind] += fault.injected

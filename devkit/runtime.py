@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -22,15 +23,33 @@ EMULATED_AWS = {
 _REAL_AWS = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "SIGNING_SECRET")
 
 
+@functools.cache
+def _service_models() -> Any:
+    """One botocore loader for every local session: the service models read from disk once per process."""
+    from botocore.loaders import create_loader
+
+    return create_loader()
+
+
+def fresh_session() -> Any:
+    """A new boto3 session, as a fresh container makes, but with the service models already loaded.
+
+    Reading and parsing the models is most of what creating a client costs (about 50 ms each);
+    they are the same files for every session, and a session keeps nothing else of its own.
+    """
+    import boto3
+    import botocore.session
+
+    core = botocore.session.get_session()
+    core.register_component("data_loader", _service_models())
+    return boto3.session.Session(botocore_session=core)
+
+
 def reset_handler_state() -> None:
     """What a fresh Lambda container has: no settings, clients, claims store or cached secret."""
-    from handler import aws_clients, claims, config, credentials, observability
+    from handler import container
 
-    config.settings.cache_clear()
-    observability.metric_identity.cache_clear()
-    aws_clients.reset()
-    claims.reset()
-    credentials.reset()
+    container.reset(session=fresh_session)
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections.abc import Callable, Iterator
@@ -15,7 +16,8 @@ from moto import mock_aws
 from devkit.atomic import atomic_dynamodb
 from devkit.events import HttpResponse, LambdaContext, cand_event, http_api_event, signed_headers
 from devkit.queues import Message, drain
-from devkit.runtime import reset_handler_state
+from devkit.runtime import EMULATED_AWS, fresh_session, reset_handler_state
+from devkit.snapshot import EmulatedState
 from devkit.stack import EmulatedStack, create_stack
 from devkit.template import Template
 
@@ -98,23 +100,41 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     with mock_aws(), atomic_dynamodb():
+        boto3.DEFAULT_SESSION = fresh_session()  # `boto3.client(...)` in tests: models loaded once (moto restores it)
         reset_handler_state()
         yield
     reset_handler_state()
 
 
+@pytest.fixture(scope="session")
+def built_stack() -> tuple[EmulatedStack, EmulatedState]:
+    """The stack made from template.yaml once per test process, and moto's state right after.
+
+    Each test that asks for `stack` gets a fresh copy of that state (devkit/snapshot.py): the same
+    resources as a rebuild would make, in a thousandth of the time.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in EMULATED_AWS.items():
+            patch.setenv(name, value)
+        with mock_aws():
+            secrets = {"SigningSecretStore": SECRET, "CandTokenStore": CAND_TOKEN}
+            emulated = create_stack(Template.load(), lambda service: boto3.client(service, region_name=REGION), secrets)
+            return emulated, EmulatedState.capture()
+
+
 @pytest.fixture
-def stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> EmulatedStack:
+def stack(
+    aws: None, built_stack: tuple[EmulatedStack, EmulatedState], monkeypatch: pytest.MonkeyPatch
+) -> EmulatedStack:
     """The template's resources in moto; the function's environment set as the template sets it.
 
     The signing secret is read from the emulated Secrets Manager, as deployed.
     """
-    template = Template.load()
-    secrets = {"SigningSecretStore": SECRET, "CandTokenStore": CAND_TOKEN}
-    emulated = create_stack(template, lambda service: boto3.client(service, region_name=REGION), secrets)
+    emulated, state = built_stack
+    state.restore()
     for name, value in emulated.environment.items():
         monkeypatch.setenv(name, value)
-    return emulated
+    return dataclasses.replace(emulated, environment=dict(emulated.environment))
 
 
 @pytest.fixture

@@ -12,8 +12,10 @@ import boto3
 from botocore.exceptions import ClientError
 
 from devkit.samples import PAYLOADS
-from handler import aws_clients
+from handler import container
 from tests.conftest import REGION, Receiver, sample
+from webhooks_ops.redrive import RedriveReport
+from webhooks_ops.redrive import redrive as run_redrive
 
 
 def event_of_size(total: int, event_id: str = "b" * 32) -> bytes:
@@ -39,11 +41,11 @@ def break_sns() -> None:
     def fail(**_: Any) -> None:
         raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "Publish")
 
-    aws_clients.client("sns").meta.events.register("before-call.sns.Publish", fail, unique_id="broken")
+    container.current().clients("sns").meta.events.register("before-call.sns.Publish", fail, unique_id="broken")
 
 
 def repair_sns() -> None:
-    aws_clients.client("sns").meta.events.unregister("before-call.sns.Publish", unique_id="broken")
+    container.current().clients("sns").meta.events.unregister("before-call.sns.Publish", unique_id="broken")
 
 
 def queued(receiver: Receiver) -> list[dict[str, Any]]:
@@ -52,3 +54,9 @@ def queued(receiver: Receiver) -> list[dict[str, Any]]:
     url = receiver.stack.failure_queue_url
     messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
     return [json.loads(m["Body"]) for m in messages]
+
+
+def redrive(**options: Any) -> RedriveReport:
+    """The operator's redrive, run with the function's settings and the container's clients."""
+    state = container.current()
+    return run_redrive(state.settings, state.clients, **options)

@@ -14,28 +14,32 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from handler import observability, receiver
+from handler import container, observability, receiver
+from handler.container import Container
 from handler.errors import NOT_FOUND_MESSAGE, NotFound
-from handler.providers import Provider, bettermode, cand
+from handler.platforms import PROVIDERS
+from handler.providers import Provider
 from handler.responses import Answer, failure
 
 logger = observability.logger
 
-# (method, path pattern, provider): the only routes; anything else is the same 404.
-ROUTES: tuple[tuple[str, re.Pattern[str], Provider], ...] = (
-    ("POST", re.compile(r"/webhooks/bettermode"), bettermode),
-    ("POST", re.compile(r"/webhooks/cand/(?P<token>[^/]+)"), cand),
-)
+
+def routes(providers: tuple[Provider, ...]) -> tuple[tuple[re.Pattern[str], Provider], ...]:
+    """Each provider's path, compiled: the only routes (POST); anything else is the same 404."""
+    return tuple((re.compile(provider.ROUTE), provider) for provider in providers)
 
 
-def route(event: Mapping[str, Any], lambda_context: Any) -> Answer:
+ROUTES = routes(PROVIDERS)
+
+
+def route(event: Mapping[str, Any], lambda_context: Any, state: Container) -> Answer:
     """The answer of the route that matches the request's method and path, or a 404."""
     method = str(((event.get("requestContext") or {}).get("http") or {}).get("method", "")).upper()
     path = str(event.get("rawPath") or "")
-    for route_method, pattern, provider in ROUTES:
+    for pattern, provider in ROUTES:
         match = pattern.fullmatch(path)
-        if match and method == route_method:
-            return receiver.receive(provider, event, lambda_context, match.groupdict())
+        if match and method == "POST":
+            return receiver.receive(provider, state, event, lambda_context, match.groupdict())
     return failure(NotFound(NOT_FOUND_MESSAGE), outcome="rejected", reason="not_found")
 
 
@@ -61,12 +65,13 @@ def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """One request, one JSON answer, and one log line, metrics line and trace about it."""
     started = time.perf_counter()
     observability.begin()
+    state = container.current()
     try:
-        answer = route(event, context)
+        answer = route(event, context, state)
     except Exception:  # the last line of defence: never a stack trace to the sender
         answer = _unexpected()
     latency_ms = round((time.perf_counter() - started) * 1000, 2)
-    observability.record({"status": answer.status, "latency_ms": latency_ms, **answer.log})
+    observability.record({"status": answer.status, "latency_ms": latency_ms, **answer.log}, state.metric_identity)
     return http_response(answer)
 
 

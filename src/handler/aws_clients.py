@@ -14,41 +14,61 @@ is a `ClientError`, handled like any other refusal.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-_lock = threading.Lock()
-_clients: dict[str, Any] = {}
-_session: list[Any] = []  # one boto3 Session, so every client shares its loaded endpoint and model data
+ClientFactory = Callable[[str], Any]
+"""What code that calls AWS is given: `clients("sns")` is the client for SNS (tests pass stubs)."""
 
 
-def client(service: str) -> Any:
-    """The shared client for `service` ("dynamodb", "sns", ...)."""
-    found = _clients.get(service)
-    if found is not None:
-        return found
-    with _lock:  # boto3's default session is not safe to create clients from concurrently
-        if service not in _clients:
-            import boto3
-            from botocore.config import Config
+class Clients:
+    """One boto3 session and one client per service, created on first use and shared by every invocation.
 
-            # At worst 2 x (1 s + 2 s) plus a short backoff: inside the 10 s function timeout with
-            # time left to release a claim and answer 503 ourselves.
-            config = Config(
-                connect_timeout=1,
-                read_timeout=2,
-                retries={"mode": "standard", "total_max_attempts": 2},
-                parameter_validation=False,
+    One session, so every client shares its loaded endpoint and model data. `session` makes it
+    (default: a new `boto3.session.Session()`); a local run can pass its own.
+    """
+
+    def __init__(self, session: Callable[[], Any] | None = None) -> None:
+        self._new_session = session
+        self._lock = threading.Lock()
+        self._clients: dict[str, Any] = {}
+        self._session: Any = None
+
+    def __call__(self, service: str) -> Any:
+        """The shared client for `service` ("dynamodb", "sns", ...)."""
+        found = self._clients.get(service)
+        if found is not None:
+            return found
+        with self._lock:  # a boto3 session is not safe to create clients from concurrently
+            if service not in self._clients:
+                self._clients[service] = self._create(service)
+            return self._clients[service]
+
+    def _create(self, service: str) -> Any:
+        from botocore.config import Config
+
+        # At worst 2 x (1 s + 2 s) plus a short backoff: inside the 10 s function timeout with
+        # time left to release a claim and answer 503 ourselves.
+        config = Config(
+            connect_timeout=1,
+            read_timeout=2,
+            retries={"mode": "standard", "total_max_attempts": 2},
+            parameter_validation=False,
+        )
+        if self._session is None:
+            if self._new_session is None:
+                import boto3
+
+                self._session = boto3.session.Session()
+            else:
+                self._session = self._new_session()
+        created = self._session.client(service, config=config)
+        if created.meta.service_model.protocol == "query":  # SNS
+            created.meta.events.register(
+                f"before-call.{created.meta.service_model.service_id.hyphenize()}", encode_form_once
             )
-            if not _session:
-                _session.append(boto3.session.Session())
-            created = _session[0].client(service, config=config)
-            if created.meta.service_model.protocol == "query":  # SNS
-                created.meta.events.register(
-                    f"before-call.{created.meta.service_model.service_id.hyphenize()}", encode_form_once
-                )
-            _clients[service] = created
-        return _clients[service]
+        return created
 
 
 def encode_form_once(params: dict[str, Any], **_: Any) -> None:
@@ -70,10 +90,3 @@ def _utf8(item: tuple[Any, Any]) -> tuple[Any, Any]:
         key.encode("utf-8") if isinstance(key, str) else key,
         value.encode("utf-8") if isinstance(value, str) else value,
     )
-
-
-def reset() -> None:
-    """Forget every client (tests that switch emulated accounts or endpoints call this)."""
-    with _lock:
-        _clients.clear()
-        _session.clear()

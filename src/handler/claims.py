@@ -19,15 +19,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from handler.aws_clients import client
-from handler.config import Settings
 from handler.errors import InProgress
 from handler.observability import subsegment
 
 KEY_PREFIX = "webhook"  # item ids are "webhook#<md5 of the namespaced key>"
-
-_lock = threading.Lock()
-_layers: dict[tuple[str, int], Any] = {}
 
 
 class ClaimFailed(Exception):
@@ -37,20 +32,6 @@ class ClaimFailed(Exception):
 def claim_key(source: str, event_id: str) -> str:
     """The idempotency key of an event: namespaced by source, so providers never collide."""
     return f"{source}:{event_id}"
-
-
-def persistence_layer(table: str, expires_after_seconds: int) -> Any:
-    """The container's persistence layer for this table and record lifetime, created on first use.
-
-    Powertools fixes a layer's record lifetime the first time it is used, so each lifetime (one
-    per source) has its own layer; they share the DynamoDB client.
-    """
-    with _lock:
-        layer = _layers.get((table, expires_after_seconds))
-        if layer is None:
-            layer = _traced_layer_class()(table_name=table, boto3_client=client("dynamodb"))
-            _layers[(table, expires_after_seconds)] = layer
-        return layer
 
 
 @functools.cache
@@ -88,54 +69,65 @@ def _mark_duplicate(response: Any, idempotent_data: Any) -> Any:
     return {**(response or {}), "duplicate": True}
 
 
-def reset() -> None:
-    """Forget the persistence layers (tests that switch tables call this)."""
-    with _lock:
-        _layers.clear()
+class Claims:
+    """The claims of one table: a persistence layer per record lifetime, all sharing one DynamoDB client.
 
-
-def run_once(
-    settings: Settings,
-    key: str,
-    lambda_context: Any,
-    action: Callable[[], dict[str, Any]],
-    expires_after_seconds: int | None = None,
-) -> dict[str, Any]:
-    """Run `action` at most once per `key` and return its result, or the stored one (with `duplicate`).
-
-    The claim is remembered `expires_after_seconds` (default DEDUPE_TTL_DAYS). Raises InProgress
-    while another delivery holds the claim, ClaimFailed when DynamoDB fails, and re-raises whatever
-    `action` raised once its claim is released.
+    Powertools fixes a layer's record lifetime the first time it is used, so each lifetime (one
+    per provider) has its own layer. Held by the container, so its layers live as long as it does.
     """
-    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
-    from aws_lambda_powertools.utilities.idempotency.exceptions import (
-        IdempotencyAlreadyInProgressError,
-        IdempotencyInconsistentStateError,
-        IdempotencyPersistenceLayerError,
-    )
 
-    lifetime = expires_after_seconds or settings.dedupe_ttl_seconds
-    layer = persistence_layer(settings.require_table(), lifetime)
-    config = IdempotencyConfig(  # per call: it carries this invocation's Lambda context
-        event_key_jmespath="key",
-        expires_after_seconds=lifetime,
-        use_local_cache=False,  # containers do not share a cache; DynamoDB is the truth
-        raise_on_no_idempotency_key=True,
-        response_hook=_mark_duplicate,
-    )
-    if lambda_context is not None:
-        config.register_lambda_context(lambda_context)  # the lease ends when this invocation would time out
+    def __init__(self, table: str, dynamodb: Any) -> None:
+        self.table = table
+        self._dynamodb = dynamodb
+        self._lock = threading.Lock()
+        self._layers: dict[int, Any] = {}
 
-    def claimed(claim: dict[str, str]) -> dict[str, Any]:
-        return action()
+    def layer(self, expires_after_seconds: int) -> Any:
+        """The persistence layer for records of this lifetime, created on first use."""
+        with self._lock:
+            layer = self._layers.get(expires_after_seconds)
+            if layer is None:
+                layer = _traced_layer_class()(table_name=self.table, boto3_client=self._dynamodb)
+                self._layers[expires_after_seconds] = layer
+            return layer
 
-    once = idempotent_function(
-        data_keyword_argument="claim", persistence_store=layer, config=config, key_prefix=KEY_PREFIX
-    )
-    try:
-        result: dict[str, Any] = once(claimed)(claim={"key": key})
-        return result
-    except IdempotencyAlreadyInProgressError:
-        raise InProgress("another delivery of this event is being processed; retry later") from None
-    except (IdempotencyPersistenceLayerError, IdempotencyInconsistentStateError) as error:
-        raise ClaimFailed(str(error)) from error
+    def run_once(
+        self, key: str, lambda_context: Any, action: Callable[[], dict[str, Any]], expires_after_seconds: int
+    ) -> dict[str, Any]:
+        """Run `action` at most once per `key` and return its result, or the stored one (with `duplicate`).
+
+        The claim is remembered `expires_after_seconds`. Raises InProgress while another request
+        holds the claim, ClaimFailed when DynamoDB fails, and re-raises whatever `action` raised
+        once its claim is released.
+        """
+        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyAlreadyInProgressError,
+            IdempotencyInconsistentStateError,
+            IdempotencyPersistenceLayerError,
+        )
+
+        layer = self.layer(expires_after_seconds)
+        config = IdempotencyConfig(  # per call: it carries this invocation's Lambda context
+            event_key_jmespath="key",
+            expires_after_seconds=expires_after_seconds,
+            use_local_cache=False,  # containers do not share a cache; DynamoDB is the truth
+            raise_on_no_idempotency_key=True,
+            response_hook=_mark_duplicate,
+        )
+        if lambda_context is not None:
+            config.register_lambda_context(lambda_context)  # the lease ends when this invocation would time out
+
+        def claimed(claim: dict[str, str]) -> dict[str, Any]:
+            return action()
+
+        once = idempotent_function(
+            data_keyword_argument="claim", persistence_store=layer, config=config, key_prefix=KEY_PREFIX
+        )
+        try:
+            result: dict[str, Any] = once(claimed)(claim={"key": key})
+            return result
+        except IdempotencyAlreadyInProgressError:
+            raise InProgress("another delivery of this event is being processed; retry later") from None
+        except (IdempotencyPersistenceLayerError, IdempotencyInconsistentStateError) as error:
+            raise ClaimFailed(str(error)) from error

@@ -1,18 +1,20 @@
-"""Configuration, read once per container from the environment that template.yaml sets."""
+"""Configuration, read once per container from the environment that template.yaml sets.
+
+Nothing here knows a platform: what one needs beyond the shared settings (its credential's
+variables, how long its ids are remembered) its provider module declares, and is read from
+`Settings.environment` by name.
+"""
 
 from __future__ import annotations
 
-import functools
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from handler.errors import Unavailable
 
 MINUTE = 60
 DAY = 24 * 60 * MINUTE
 MAX_BODY_BYTES = 1_000_000  # template.yaml's MaxBodyBytes: the most whose 413 still reaches the function
-LOCAL_CREDENTIALS = ("SIGNING_SECRET", "CAND_WEBHOOK_TOKEN")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,19 +24,15 @@ class Settings:
     table_name: str | None
     topic_arns: Mapping[str, str]
     catch_all_topic_arn: str | None
-    signing_secrets: tuple[str, ...]
-    signing_secret_arn: str | None
-    cand_tokens: tuple[str, ...]
-    cand_token_arn: str | None
     secret_cache_seconds: int
     replay_window_seconds: int
     future_skew_seconds: int
     dedupe_ttl_seconds: int
-    cand_dedupe_ttl_seconds: int
     max_body_bytes: int
     payload_bucket: str | None
     failure_queue_url: str | None
-    ignored_local_credentials: tuple[str, ...] = ()  # set in a deployed function, where they never count
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False)  # what providers declare, by name
+    deployed: bool = False  # in a real Lambda function, where local credentials never count
 
     def require_table(self) -> str:
         """The dedupe table's name, or a 503 when the stack forgot to set it."""
@@ -42,14 +40,9 @@ class Settings:
             raise Unavailable("the receiver is not configured (TABLE_NAME)", "not_configured")
         return self.table_name
 
-    def dedupe_ttl_for(self, source: str) -> int:
-        """How long an event id of this source is remembered.
-
-        canD sends no event id, so its id is derived from the body, and a legitimately repeated
-        event (the same vote again, a name changed back) has the same id: its window is short,
-        just long enough to absorb a redelivery. Bettermode's ids are unique: days.
-        """
-        return self.cand_dedupe_ttl_seconds if source == "cand" else self.dedupe_ttl_seconds
+    def seconds(self, variable: str, default: int) -> int:
+        """A provider's own setting in seconds (e.g. how long its ids are remembered); 503 when invalid."""
+        return _int(self.environment, variable, default)
 
     def topic_noun(self, noun: str) -> str:
         """The noun of the topic an event of `noun` goes to: itself, or OTHER (a fixed, bounded set)."""
@@ -95,34 +88,21 @@ def from_env(env: Mapping[str, str]) -> Settings:
     """Build Settings from an environment mapping (pure, so tests can pass any mapping).
 
     Topic ARNs are `TOPIC_ARN_PREFIX + noun` for each noun in `TOPIC_NOUNS`: the template names each
-    topic that way, so the list of nouns lives in one template parameter. Local credentials
-    (SIGNING_SECRET, CAND_WEBHOOK_TOKEN) count only outside a deployed function: set there by
-    mistake, they would replace the secrets in Secrets Manager.
+    topic that way, so the list of nouns lives in one template parameter.
     """
     prefix = env.get("TOPIC_ARN_PREFIX", "")
     nouns = split_list(env.get("TOPIC_NOUNS"))
-    local = {name: () if deployed(env) else split_list(env.get(name)) for name in LOCAL_CREDENTIALS}
     return Settings(
         table_name=env.get("TABLE_NAME") or None,
         topic_arns={noun: prefix + noun for noun in nouns} if prefix else {},
         catch_all_topic_arn=env.get("CATCH_ALL_TOPIC_ARN") or None,
-        signing_secrets=local["SIGNING_SECRET"],
-        signing_secret_arn=env.get("SIGNING_SECRET_ARN") or None,
-        cand_tokens=local["CAND_WEBHOOK_TOKEN"],
-        cand_token_arn=env.get("CAND_TOKEN_ARN") or None,
         secret_cache_seconds=_int(env, "SECRET_CACHE_SECONDS", 5 * MINUTE),
         replay_window_seconds=_int(env, "REPLAY_WINDOW_SECONDS", 15 * MINUTE),
         future_skew_seconds=_int(env, "FUTURE_SKEW_SECONDS", MINUTE),
         dedupe_ttl_seconds=_int(env, "DEDUPE_TTL_DAYS", 7) * DAY,
-        cand_dedupe_ttl_seconds=_int(env, "CAND_DEDUPE_TTL_SECONDS", 15 * MINUTE),
         max_body_bytes=_int(env, "MAX_BODY_BYTES", MAX_BODY_BYTES),
         payload_bucket=env.get("PAYLOAD_BUCKET") or None,
         failure_queue_url=env.get("FAILURE_QUEUE_URL") or None,
-        ignored_local_credentials=tuple(name for name in LOCAL_CREDENTIALS if deployed(env) and env.get(name)),
+        environment=dict(env),
+        deployed=deployed(env),
     )
-
-
-@functools.cache
-def settings() -> Settings:
-    """The container's Settings, read on first use (tests call `settings.cache_clear()`)."""
-    return from_env(os.environ)

@@ -1,12 +1,12 @@
-"""Where the active credentials come from: Bettermode signing secrets and canD path tokens.
+"""Where the active credentials come from, for whichever provider declares them (`model.Credential`).
 
-A local value (`SIGNING_SECRET`, `CAND_WEBHOOK_TOKEN`; comma-separated for several) wins, for local
+A local value (the credential's `local_variable`; comma-separated for several) wins, for local
 runs, `sam local` and tests, and never in a deployed function (`config.deployed`), where one set by
 mistake is ignored with a warning naming the variable. Deployed, each lives in a Secrets Manager
-secret, fetched with Powertools Parameters through the shared boto3 session (a provider of its own
-would open a second one, which cost 70-100 ms of every cold start) and cached for
-`SECRET_CACHE_SECONDS`, so rotating one (store "old,new", switch the platform, then store "new")
-needs no deployment. Several active values are what make a rotation lossless.
+secret, fetched with Powertools Parameters through the container's shared boto3 session (a
+provider of its own would open a second one, which cost 70-100 ms of every cold start) and cached
+for `SECRET_CACHE_SECONDS`, so rotating one (store "old,new", switch the platform, then store
+"new") needs no deployment. Several active values are what make a rotation lossless.
 """
 
 from __future__ import annotations
@@ -15,53 +15,59 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from handler.aws_clients import client
+from handler.aws_clients import ClientFactory
 from handler.config import Settings, split_list
 from handler.errors import Unavailable
+from handler.model import Credential
 
 logger = Logger(child=True)
-_provider: list[Any] = []  # one Powertools SecretsProvider, holding the cache, created on first use
 
 
-def signing_secrets(settings: Settings) -> tuple[str, ...]:
-    """The secrets a Bettermode signature may be made with."""
-    return _active(settings.signing_secrets, settings.signing_secret_arn, settings, "signing secret")
+class SecretStore:
+    """Secrets Manager through one Powertools SecretsProvider, holding the container's cache."""
+
+    def __init__(self, clients: ClientFactory) -> None:
+        self._clients = clients
+        self._provider: Any = None
+        self.warned: set[str] = set()  # ignored local variables already logged in this container
+
+    def get(self, secret_arn: str, max_age: int) -> str:
+        """The secret's value, from the cache while it is younger than `max_age` seconds."""
+        # Imported here: only deployed functions read Secrets Manager, and only once per cache period.
+        from aws_lambda_powertools.utilities import parameters
+
+        if self._provider is None:
+            self._provider = parameters.SecretsProvider(boto3_client=self._clients("secretsmanager"))
+        value = self._provider.get(secret_arn, max_age=max_age)
+        return value if isinstance(value, str) else value.decode("utf-8")
 
 
-def cand_tokens(settings: Settings) -> tuple[str, ...]:
-    """The path tokens a canD webhook URL may carry."""
-    return _active(settings.cand_tokens, settings.cand_token_arn, settings, "canD token")
-
-
-def _active(local: tuple[str, ...], secret_arn: str | None, settings: Settings, what: str) -> tuple[str, ...]:
-    """The answers never name which credential is missing: that would tell a stranger a route exists."""
-    if local:
-        return local
-    if not secret_arn:
-        logger.error("no credential configured", extra={"credential": what})
-        raise Unavailable("the receiver is not configured", "not_configured")
-    # Imported here: only deployed functions read Secrets Manager, and only once per cache period.
-    from aws_lambda_powertools.utilities import parameters
-
-    if not _provider:  # once per container
-        if settings.ignored_local_credentials:
+def active(credential: Credential, settings: Settings, store: SecretStore) -> tuple[str, ...]:
+    """The values a request may prove itself with. The answers never name which credential is
+    missing: that would tell a stranger a route exists."""
+    environment = settings.environment
+    local = environment.get(credential.local_variable, "")
+    if settings.deployed:
+        if local and credential.local_variable not in store.warned:
+            store.warned.add(credential.local_variable)
             logger.warning(
                 "local credential variables are ignored in a deployed function; the secrets are read",
-                extra={"ignored_variables": list(settings.ignored_local_credentials)},
+                extra={"ignored_variables": [credential.local_variable]},
             )
-        _provider.append(parameters.SecretsProvider(boto3_client=client("secretsmanager")))
+    elif split_list(local):
+        return split_list(local)
+    secret_arn = environment.get(credential.secret_arn_variable)
+    if not secret_arn:
+        logger.error("no credential configured", extra={"credential": credential.description})
+        raise Unavailable("the receiver is not configured", "not_configured")
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
     try:
-        value = _provider[0].get(secret_arn, max_age=settings.secret_cache_seconds)
-    except parameters.exceptions.GetParameterError as error:
-        logger.error("credential could not be read", extra={"credential": what, "error": str(error)})
+        values = split_list(store.get(secret_arn, settings.secret_cache_seconds))
+    except GetParameterError as error:
+        logger.error("credential could not be read", extra={"credential": credential.description, "error": str(error)})
         raise Unavailable("a credential could not be read; retry later", "credential_unavailable") from error
-    values = split_list(value if isinstance(value, str) else value.decode("utf-8"))
     if not values:
-        logger.error("credential is empty", extra={"credential": what})
+        logger.error("credential is empty", extra={"credential": credential.description})
         raise Unavailable("the receiver is not configured", "not_configured")
     return values
-
-
-def reset() -> None:
-    """Forget the provider and its cached values (a fresh container; tests)."""
-    _provider.clear()

@@ -17,13 +17,12 @@ All three are Powertools, configured from the environment the template sets:
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
@@ -74,19 +73,27 @@ def subsegment(name: str) -> AbstractContextManager[Any]:
     return tracer.provider.in_subsegment(name) if tracer else nullcontext()
 
 
-@functools.cache
-def metric_identity() -> tuple[str, str]:
-    """The namespace and the `service` dimension, read once per container."""
-    namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE
-    return namespace, os.environ.get("POWERTOOLS_SERVICE_NAME") or DEFAULT_SERVICE
+class MetricIdentity(NamedTuple):
+    """Where a request's metrics go: the namespace, and the `service` dimension of every set."""
+
+    namespace: str
+    service: str
+
+
+def metric_identity(env: Mapping[str, str]) -> MetricIdentity:
+    """The identity the template sets (Powertools' own variables), or the defaults."""
+    return MetricIdentity(
+        env.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE,
+        env.get("POWERTOOLS_SERVICE_NAME") or DEFAULT_SERVICE,
+    )
 
 
 _threads = threading.local()
 
 
-def _thread_metrics() -> EphemeralMetrics:
+def _thread_metrics(identity: MetricIdentity) -> EphemeralMetrics:
     """This thread's metrics set, empty, for the identity in force (tests change it)."""
-    namespace, service = metric_identity()
+    namespace, service = identity
     metrics: EphemeralMetrics | None = getattr(_threads, "metrics", None)
     if metrics is None or (metrics.namespace, metrics.service) != (namespace, service):
         metrics = _threads.metrics = EphemeralMetrics(namespace=namespace, service=service)
@@ -94,14 +101,14 @@ def _thread_metrics() -> EphemeralMetrics:
     return metrics
 
 
-def request_metrics(fields: Mapping[str, Any]) -> EphemeralMetrics:
+def request_metrics(fields: Mapping[str, Any], identity: MetricIdentity) -> EphemeralMetrics:
     """The request's metrics: `Received` and its outcome's count, in up to four dimension sets.
 
     `[service]` holds the totals the alarms watch; `[service, source]`, `[service, source, noun]`
     and `[service, reason]` break them down for the dashboard.
     """
-    service = metric_identity()[1]
-    metrics = _thread_metrics()
+    service = identity.service
+    metrics = _thread_metrics(identity)
     metrics.add_metric(name="Received", unit=MetricUnit.Count, value=1)
     outcome_metric = OUTCOME_METRICS.get(str(fields.get("outcome")))
     if outcome_metric:
@@ -135,7 +142,7 @@ def begin() -> None:
     logger.thread_safe_clear_keys()
 
 
-def record(fields: Mapping[str, Any]) -> None:
+def record(fields: Mapping[str, Any], identity: MetricIdentity) -> None:
     """Log the request's line, write its metrics and annotate its trace; never raises.
 
     The request is answered whatever happens here: telemetry must not turn an answer into an error.
@@ -143,7 +150,7 @@ def record(fields: Mapping[str, Any]) -> None:
     try:
         line = dict(fields)
         if not is_metrics_disabled():
-            metrics = request_metrics(fields)
+            metrics = request_metrics(fields, identity)
             if logger.log_level <= logging.INFO:
                 line.update(metrics.serialize_metric_set())  # the line is also the EMF document
             else:

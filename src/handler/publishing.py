@@ -15,12 +15,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from handler.aws_clients import client
+from handler.aws_clients import ClientFactory
 from handler.config import Settings
-from handler.delivery import Event
 from handler.errors import PayloadTooLarge
+from handler.model import Event
 
 MAX_FILTER_ATTRIBUTES = 9
 MAX_ATTRIBUTE_LENGTH = 256  # filter values are short ids and names; longer is noise, not a filter key
@@ -103,7 +103,7 @@ def inline(event: Event, settings: Settings) -> Outgoing:
     )
 
 
-def prepare(event: Event, settings: Settings) -> Outgoing:
+def prepare(event: Event, settings: Settings, clients: ClientFactory) -> Outgoing:
     """The message for an event: its body as is, or, when too large for SNS, a pointer to it in S3."""
     outgoing = inline(event, settings)
     if message_size(outgoing.message, outgoing.attributes) <= SNS_MAX_MESSAGE_BYTES:
@@ -111,27 +111,27 @@ def prepare(event: Event, settings: Settings) -> Outgoing:
     if not settings.payload_bucket:
         raise PayloadTooLarge("the event is larger than SNS accepts and no payload bucket is configured")
     attributes = {**outgoing.attributes, SIZE_ATTRIBUTE: {"DataType": "Number", "StringValue": str(len(event.body))}}
-    return Outgoing(outgoing.topic_arn, offload(event, settings.payload_bucket), attributes)
+    return Outgoing(outgoing.topic_arn, offload(event, settings.payload_bucket, clients("s3")), attributes)
 
 
-def offload(event: Event, bucket: str) -> str:
+def offload(event: Event, bucket: str, s3: Any) -> str:
     """Store the body in S3 and return the pointer message that stands for it."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     key = payload_key(event)
     try:
-        client("s3").put_object(Bucket=bucket, Key=key, Body=event.body, ContentType="application/json")
+        s3.put_object(Bucket=bucket, Key=key, Body=event.body, ContentType="application/json")
     except (BotoCoreError, ClientError) as error:
         raise PublishFailed(f"storing the large event in S3 failed: {error}") from error
     return json.dumps([POINTER_CLASS, {"s3BucketName": bucket, "s3Key": key}])
 
 
-def send(outgoing: Outgoing) -> str:
+def send(outgoing: Outgoing, sns: Any) -> str:
     """Publish the prepared message once; returns the SNS message id or raises PublishFailed."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        response = client("sns").publish(
+        response = sns.publish(
             TopicArn=outgoing.topic_arn, Message=outgoing.message, MessageAttributes=dict(outgoing.attributes)
         )
     except (BotoCoreError, ClientError) as error:

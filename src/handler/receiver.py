@@ -1,4 +1,4 @@
-"""One webhook request, whatever its provider: authenticate -> parse -> deliver -> answer."""
+"""One webhook request, whatever its provider: authenticate -> parse -> publish once -> answer."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from handler import config, observability, pipeline
-from handler.delivery import Publish, Request
+from handler import credentials, observability, pipeline
+from handler.container import Container
 from handler.errors import BadRequest, PayloadTooLarge, WebhookError
-from handler.providers import Provider
+from handler.model import Publish, Request
+from handler.providers import Provider, id_lifetime
 from handler.responses import Answer, failure, ok
 
 
@@ -37,6 +38,7 @@ def http_request(event: Mapping[str, Any], path_parameters: Mapping[str, str] | 
 
 def receive(
     provider: Provider,
+    state: Container,
     event: Mapping[str, Any],
     lambda_context: Any,
     path_parameters: Mapping[str, str] | None = None,
@@ -48,22 +50,26 @@ def receive(
     """
     log: dict[str, Any] = {"source": provider.SOURCE}
     try:
-        settings = config.settings()
+        settings = state.settings
         request = http_request(event, path_parameters)
-        provider.authenticate(request, settings, time.time_ns() // 1_000_000)
+
+        def active() -> tuple[str, ...]:
+            return credentials.active(provider.CREDENTIAL, settings, state.secrets)
+
+        provider.authenticate(request, active, settings, time.time_ns() // 1_000_000)
         if len(request.body) > settings.max_body_bytes:
             raise PayloadTooLarge(f"the body is larger than {settings.max_body_bytes} bytes")
-        delivery = provider.parse(request)
-        if not isinstance(delivery, Publish):
-            return ok(delivery.body, outcome="replied", request_type=delivery.body.get("type"), **log)
-        published = delivery.event
+        parsed = provider.parse(request)
+        if not isinstance(parsed, Publish):
+            return ok(parsed.body, outcome="replied", request_type=parsed.body.get("type"), **log)
+        published = parsed.event
         observability.correlate(published.event_id)
         # `noun` is the topic's (TOPIC_NOUNS or OTHER): it is a metric dimension, so it must be a fixed set
         # whatever nouns a sender makes up; the event's own noun is in its name.
         log.update(event_id=published.event_id, event_name=published.name, noun=settings.topic_noun(published.noun))
-        receipt = pipeline.deliver(published, settings, lambda_context)
+        receipt = pipeline.publish_once(published, state, lambda_context, id_lifetime(provider, settings))
         outcome = "duplicate" if receipt.duplicate else "published"
-        return ok(delivery.reply, outcome=outcome, topic_arn=receipt.topic_arn, message_id=receipt.message_id, **log)
+        return ok(parsed.reply, outcome=outcome, topic_arn=receipt.topic_arn, message_id=receipt.message_id, **log)
     except WebhookError as error:
         outcome = "rejected" if error.status < 500 else "failed"
         if error.kept is not None:

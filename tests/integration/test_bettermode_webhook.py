@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from devkit.events import LambdaContext, http_api_event, now_ms, signed_headers
 from devkit.queues import subscribe_queue
-from handler import aws_clients
+from handler import container
 from tests.conftest import REGION, SECRET, Receiver, at_once, raw, sample
 
 SUBSCRIPTION_SAMPLES = {
@@ -41,7 +41,7 @@ def with_id(document: dict[str, Any], event_id: str, **data: Any) -> dict[str, A
 def count_calls(service: str) -> Counter[str]:
     """Count the receiver's own calls to `service`, by operation, from now on."""
     calls: Counter[str] = Counter()
-    aws_clients.client(service).meta.events.register(
+    container.current().clients(service).meta.events.register(
         f"before-call.{service}.*", lambda model, **_: calls.update([model.name])
     )
     return calls
@@ -56,7 +56,7 @@ def fail_calls(service: str, operation: str, code: str = "InternalError", times:
             failed[0] += 1
             raise ClientError({"Error": {"Code": code, "Message": "injected"}}, operation)
 
-    aws_clients.client(service).meta.events.register(f"before-call.{service}.{operation}", fail)
+    container.current().clients(service).meta.events.register(f"before-call.{service}.{operation}", fail)
     return failed
 
 
@@ -175,7 +175,7 @@ def test_distinct_ids_with_the_same_body_are_each_published(receiver: Receiver) 
 
 def test_concurrent_duplicates_are_published_once(receiver: Receiver) -> None:
     body = raw(with_id(sample("reaction.added"), "c" * 32))
-    sns = aws_clients.client("sns")
+    sns = container.current().clients("sns")
 
     def slow_publish(**_: Any) -> None:
         time.sleep(0.2)  # keep the first claim in progress while the others arrive
@@ -214,7 +214,7 @@ def test_in_progress_duplicate_gets_a_retryable_503(receiver: Receiver) -> None:
 def test_claim_of_a_crashed_delivery_is_retaken_after_its_lease(receiver: Receiver) -> None:
     body = raw(sample("member.created"))
     dies = LambdaContext(timeout_s=10)
-    sns = aws_clients.client("sns")
+    sns = container.current().clients("sns")
 
     def crash(**_: Any) -> None:
         raise SystemExit("the function died between claim and publish")
@@ -403,10 +403,10 @@ def test_rotated_secrets_are_all_accepted(receiver: Receiver, monkeypatch: pytes
 
 
 def test_environment_secret_takes_precedence(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
-    from handler import config
+    from devkit.runtime import reset_handler_state
 
     monkeypatch.setenv("SIGNING_SECRET", "local-a,local-b")
-    config.settings.cache_clear()
+    reset_handler_state()
     body = raw(sample("test-challenge"))
     assert receiver.post(body, secret="local-a").status == 200
     assert receiver.post(body, secret="local-b").status == 200
@@ -419,13 +419,13 @@ def test_a_deployed_function_ignores_an_environment_secret(
 ) -> None:
     """Set by mistake in a deployed function's configuration, SIGNING_SECRET must not replace the secret
     in Secrets Manager; under `sam local` (AWS_SAM_LOCAL=true) it is the local secret it is meant to be."""
-    from handler import config
+    from devkit.runtime import reset_handler_state
 
     monkeypatch.setenv("AWS_EXECUTION_ENV", "AWS_Lambda_python3.13")
     monkeypatch.setenv("SIGNING_SECRET", "planted-by-mistake")
     if sam_local:
         monkeypatch.setenv("AWS_SAM_LOCAL", "true")
-    config.settings.cache_clear()
+    reset_handler_state()
     body = raw(sample("test-challenge"))
     planted = receiver.post(body, secret="planted-by-mistake")
     stored = receiver.post(body, secret=SECRET)
@@ -457,10 +457,10 @@ def test_secret_is_fetched_once_and_cached(receiver: Receiver, monkeypatch: pyte
 
 
 def test_unreadable_secret_answers_503(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
-    from handler import config
+    from devkit.runtime import reset_handler_state
 
     monkeypatch.setenv("SIGNING_SECRET_ARN", receiver.stack.environment["SIGNING_SECRET_ARN"] + "-gone")
-    config.settings.cache_clear()
+    reset_handler_state()
     response = receiver.post(raw(sample("test-challenge")))
     assert response.status == 503
     assert response.json()["error"] == "unavailable"

@@ -11,8 +11,9 @@ import pytest
 
 from devkit.events import http_api_event, signed_headers
 from devkit.queues import subscribe_queue
+from devkit.runtime import reset_handler_state
 from devkit.samples import CAND_EVENTS, PAYLOADS
-from handler import aws_clients, config
+from handler import container
 from handler.providers.cand import derived_event_id
 from tests.conftest import CAND_TOKEN, REGION, SECRET, Receiver, at_once, raw, sample
 from tests.support import cand
@@ -90,7 +91,7 @@ def test_rotated_tokens_are_all_accepted(receiver: Receiver) -> None:
 
 def test_environment_token_takes_precedence(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CAND_WEBHOOK_TOKEN", "local-one-cccccccccccccccccc")
-    config.settings.cache_clear()
+    reset_handler_state()
     assert receiver.post_cand(raw(cand("member.joined")), "local-one-cccccccccccccccccc").status == 200
     assert receiver.post_cand(raw(cand("member.joined")), CAND_TOKEN).status == 404
 
@@ -118,7 +119,7 @@ def test_events_sharing_a_payload_id_are_each_published(receiver: Receiver) -> N
 
 def test_concurrent_duplicates_are_published_once(receiver: Receiver) -> None:
     body = raw(cand("message.created"))
-    aws_clients.client("sns").meta.events.register("before-call.sns.Publish", lambda **_: time.sleep(0.2))
+    container.current().clients("sns").meta.events.register("before-call.sns.Publish", lambda **_: time.sleep(0.2))
     statuses = at_once(6, lambda: receiver.post_cand(body))
     assert len(receiver.received()["CatchAllTopic"]) == 1
     assert set(statuses) <= {200, 503}  # 503 in_progress: retryable by any platform

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from devkit.events import signed_headers
+from devkit.runtime import reset_handler_state
 from tests.conftest import SECRET, Receiver, raw, sample
 
 NAMESPACE = "TestWebhooks"
@@ -32,7 +33,7 @@ def observed(receiver: Receiver, monkeypatch: pytest.MonkeyPatch, capfd: pytest.
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "my-stack")
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "INFO")
     monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
-    observability.metric_identity.cache_clear()
+    reset_handler_state()
     observability.logger.setLevel("INFO")
     # the logger was created at import, writing to whatever stdout was then: write to this test's
     monkeypatch.setattr(observability.logger.registered_handler, "stream", CurrentStdout())
@@ -149,7 +150,7 @@ def test_a_publish_failure_counts_for_its_alarm(
 ) -> None:
     from handler import publishing
 
-    def refuse(_outgoing: Any) -> str:
+    def refuse(_outgoing: Any, _sns: Any) -> str:
         raise publishing.PublishFailed("injected")
 
     monkeypatch.setattr(publishing, "send", refuse)

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from handler import aws_clients, config, failures
+from handler import container
 from tests.conftest import REGION, Receiver, raw, sample
-from tests.support import break_sns, repair_sns
+from tests.support import break_sns, redrive, repair_sns
 
 ACCOUNT = "123456789012"
 
@@ -43,10 +43,10 @@ def calls(receiver: Receiver) -> Iterator[list[tuple[str, str]]]:
         made.append((f"{service}:{model.name}", resource_of(service, params)))
 
     for service in ("sqs", "dynamodb", "sns"):
-        aws_clients.client(service).meta.events.register("provide-client-params.*.*", record, unique_id="iam")
+        container.current().clients(service).meta.events.register("provide-client-params.*.*", record, unique_id="iam")
     yield made
     for service in ("sqs", "dynamodb", "sns"):
-        aws_clients.client(service).meta.events.unregister("provide-client-params.*.*", unique_id="iam")
+        container.current().clients(service).meta.events.unregister("provide-client-params.*.*", unique_id="iam")
 
 
 def allowed(policy: dict[str, Any], action: str, resource: str) -> bool:
@@ -77,7 +77,7 @@ def test_every_call_of_a_redrive_is_allowed_by_the_redrive_operator_policy(
         assert receiver.post(raw(sample(name))).status == 503
     repair_sns()
     calls.clear()
-    report = failures.redrive(config.settings())
+    report = redrive()
     assert (report.received, report.published) == (2, 2)
     made = set(calls)
     assert {action for action, _ in made} >= {

@@ -15,7 +15,7 @@ from typing import Any
 import boto3
 import pytest
 
-from handler import credentials
+from devkit.runtime import reset_handler_state
 from tests.conftest import CAND_TOKEN, REGION, SECRET, Receiver, raw, sample
 from tests.support import cand
 
@@ -35,7 +35,7 @@ def store(arn: str, value: str) -> None:
 
 def cache_expires() -> None:
     """What SecretCacheSeconds passing does to a warm container: the next request reads the secret again."""
-    credentials.reset()
+    reset_handler_state()
 
 
 def test_signing_secret_rotation_rejects_no_delivery(receiver: Receiver) -> None:

@@ -47,12 +47,12 @@ def test_file_is_an_http_api_event_of_its_sample(path: Path) -> None:
 @pytest.fixture
 def local_receiver(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> Receiver:
     """The receiver with the local secret of events/env.json, as `sam local invoke --env-vars` sets it."""
-    from handler import config
+    from devkit.runtime import reset_handler_state
 
     env = json.loads((EVENTS / "env.json").read_text(encoding="utf-8"))["WebhookFunction"]
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    config.settings.cache_clear()
+    reset_handler_state()
     return receiver
 
 

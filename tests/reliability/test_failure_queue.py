@@ -11,10 +11,9 @@ from typing import Any
 import boto3
 import pytest
 
-from handler import config, failures
 from handler.publishing import SNS_MAX_MESSAGE_BYTES
 from tests.conftest import REGION, Receiver, raw, sample
-from tests.support import break_sns, event_of_size, queued, repair_sns
+from tests.support import break_sns, event_of_size, queued, redrive, repair_sns
 from webhooks_ops import redrive as redrive_command
 
 
@@ -36,13 +35,13 @@ def test_redrive_publishes_once_when_the_platform_gave_up(receiver: Receiver) ->
         for _ in range(3):  # three failed attempts each
             assert receiver.post(raw(sample(name))).status == 503
     repair_sns()
-    report = failures.redrive(config.settings())
+    report = redrive()
     assert (report.received, report.published, report.duplicates, report.failed) == (6, 2, 4, 0)
     received = receiver.received()
     assert len(received["TopicPOST"]) == 1
     assert len(received["TopicREACTION"]) == 1
     assert received["TopicPOST"][0].body.encode() == raw(sample("post.published"))
-    assert failures.redrive(config.settings()).received == 0  # the queue is empty
+    assert redrive().received == 0  # the queue is empty
     assert receiver.post(raw(sample("post.published"))).status == 200  # a late platform retry: a duplicate
     assert receiver.received() == {}
 
@@ -54,7 +53,7 @@ def test_redrive_after_the_platforms_retry_succeeded_publishes_nothing(receiver:
     repair_sns()
     assert receiver.post(body).status == 200
     assert len(receiver.received()["TopicSPACE"]) == 1
-    report = failures.redrive(config.settings())
+    report = redrive()
     assert (report.published, report.duplicates) == (0, 1)
     assert receiver.received() == {}
 
@@ -62,11 +61,11 @@ def test_redrive_after_the_platforms_retry_succeeded_publishes_nothing(receiver:
 def test_redrive_while_sns_still_fails_leaves_the_message(receiver: Receiver) -> None:
     break_sns()
     assert receiver.post(raw(sample("member.created"))).status == 503
-    report = failures.redrive(config.settings(), visibility_seconds=0)
+    report = redrive(visibility_seconds=0)
     assert report.failed >= 1
     assert report.published == 0
     repair_sns()
-    assert failures.redrive(config.settings()).published == 1
+    assert redrive().published == 1
     assert len(receiver.received()["TopicMEMBER"]) == 1
 
 
@@ -77,7 +76,7 @@ def test_large_failed_event_is_kept_as_its_s3_pointer(receiver: Receiver) -> Non
     [kept] = queued(receiver)
     assert kept["message"].startswith('["software.amazon.payloadoffloading.PayloadS3Pointer"')
     repair_sns()
-    assert failures.redrive(config.settings()).published == 1
+    assert redrive().published == 1
     [message] = receiver.received()["TopicPOST"]
     assert message.body == kept["message"]
     assert message.attributes["ExtendedPayloadSize"] == str(len(body))
@@ -85,7 +84,7 @@ def test_large_failed_event_is_kept_as_its_s3_pointer(receiver: Receiver) -> Non
 
 def test_foreign_messages_are_left_for_a_person(receiver: Receiver) -> None:
     boto3.client("sqs", region_name=REGION).send_message(QueueUrl=receiver.stack.failure_queue_url, MessageBody="hi")
-    report = failures.redrive(config.settings(), visibility_seconds=0)
+    report = redrive(visibility_seconds=0)
     assert report.invalid >= 1
     assert report.published == 0
 
@@ -152,7 +151,7 @@ def test_a_tampered_envelope_is_left_for_a_person(receiver: Receiver, changes: d
     sqs = boto3.client("sqs", region_name=REGION)
     url = receiver.stack.failure_queue_url
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps(kept_envelope(receiver, **changes)))
-    report = failures.redrive(config.settings(), visibility_seconds=0)
+    report = redrive(visibility_seconds=0)
     assert (report.received, report.invalid, report.published, report.failed) == (1, 1, 0, 0)
     assert receiver.received() == {}
     assert len(sqs.receive_message(QueueUrl=url, VisibilityTimeout=0).get("Messages", [])) == 1  # still there
@@ -171,7 +170,7 @@ def test_an_envelope_for_a_topic_not_the_stacks_is_left_for_a_person(receiver: R
     for envelope in (tampered, good):
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps(envelope))
     items_before = receiver.items()
-    report = failures.redrive(config.settings(), visibility_seconds=0)
+    report = redrive(visibility_seconds=0)
     assert (report.received, report.invalid, report.published, report.failed) == (2, 1, 1, 0)
     assert sqs.receive_message(QueueUrl=spy_url, WaitTimeSeconds=0).get("Messages", []) == []
     assert len(receiver.received()["TopicPOST"]) == 1  # the good one, in the same run
@@ -183,7 +182,7 @@ def test_an_envelope_for_a_topic_not_the_stacks_is_left_for_a_person(receiver: R
 def test_an_envelope_read_back_unchanged_is_redriven(receiver: Receiver) -> None:
     sqs = boto3.client("sqs", region_name=REGION)
     sqs.send_message(QueueUrl=receiver.stack.failure_queue_url, MessageBody=json.dumps(kept_envelope(receiver)))
-    assert failures.redrive(config.settings()).published == 1
+    assert redrive().published == 1
     [message] = receiver.received()["TopicPOST"]
     assert message.body.encode() == raw(sample("post.published"))
     assert message.attributes["event_name"] == "post.published"
@@ -194,7 +193,7 @@ def test_cand_events_are_kept_and_redriven_too(receiver: Receiver) -> None:
     break_sns()
     assert receiver.post_cand(body).status == 503
     repair_sns()
-    assert failures.redrive(config.settings()).published == 1
+    assert redrive().published == 1
     assert receiver.received()["TopicMEMBER"][0].attributes["source"] == "cand"
 
 

@@ -16,10 +16,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from devkit.events import LambdaContext
-from handler import aws_clients, config, failures
+from handler import container
 from handler.publishing import POINTER_CLASS
 from tests.conftest import REGION, Receiver, raw, sample
-from tests.support import break_sns, event_of_size, queued, repair_sns
+from tests.support import break_sns, event_of_size, queued, redrive, repair_sns
 
 
 def fail(service: str, operation: str, times: int = 1_000, code: str = "InternalError") -> list[int]:
@@ -31,21 +31,25 @@ def fail(service: str, operation: str, times: int = 1_000, code: str = "Internal
             failed[0] += 1
             raise ClientError({"Error": {"Code": code, "Message": "injected"}}, operation)
 
-    aws_clients.client(service).meta.events.register(f"before-call.{service}.{operation}", hook, unique_id=operation)
+    container.current().clients(service).meta.events.register(
+        f"before-call.{service}.{operation}", hook, unique_id=operation
+    )
     return failed
 
 
 def heal(service: str, operation: str) -> None:
-    aws_clients.client(service).meta.events.unregister(f"before-call.{service}.{operation}", unique_id=operation)
+    container.current().clients(service).meta.events.unregister(
+        f"before-call.{service}.{operation}", unique_id=operation
+    )
 
 
 def redriven_once(receiver: Receiver, topic: str, body: bytes) -> None:
     """One redrive publishes the kept event once; a second finds nothing; a late retry is a duplicate."""
-    report = failures.redrive(config.settings(), visibility_seconds=0)
+    report = redrive(visibility_seconds=0)
     assert (report.published, report.failed, report.invalid) == (1, 0, 0)
     [message] = receiver.received()[topic]
     assert json.loads(message.body)["data"]["id"] == json.loads(body)["data"]["id"]
-    assert failures.redrive(config.settings()).received == 0
+    assert redrive().received == 0
     assert receiver.post(body).status == 200  # the sender's retry, had it come: a duplicate
     assert receiver.received() == {}
 
@@ -74,7 +78,7 @@ def test_release_failed_is_kept_and_redriven_once_after_the_lease(receiver: Rece
     assert kept["reason"].startswith("release_failed") and kept["topic_arn"] == receiver.stack.topics["TopicREACTION"]
     repair_sns()
     heal("dynamodb", "DeleteItem")
-    report = failures.redrive(config.settings(), visibility_seconds=0)
+    report = redrive(visibility_seconds=0)
     assert (report.published, report.failed) == (0, 1)  # the stuck claim's lease has not passed yet
     time.sleep(1.1)
     redriven_once(receiver, "TopicREACTION", body)
@@ -90,7 +94,9 @@ def test_in_progress_is_kept_and_the_holder_dying_loses_nothing(receiver: Receiv
         release.wait(5)
         raise SystemExit  # the function dies: no answer, no release
 
-    aws_clients.client("sns").meta.events.register("before-call.sns.Publish", die_while_holding, unique_id="die")
+    container.current().clients("sns").meta.events.register(
+        "before-call.sns.Publish", die_while_holding, unique_id="die"
+    )
     holder = threading.Thread(target=lambda: _swallow(receiver, body))
     holder.start()
     assert holder_entered.wait(5)
@@ -98,7 +104,7 @@ def test_in_progress_is_kept_and_the_holder_dying_loses_nothing(receiver: Receiv
     assert (response.status, response.json()["error"]) == (503, "in_progress")
     release.set()
     holder.join()
-    aws_clients.client("sns").meta.events.unregister("before-call.sns.Publish", unique_id="die")
+    container.current().clients("sns").meta.events.unregister("before-call.sns.Publish", unique_id="die")
     [kept] = queued(receiver)
     assert kept["reason"].startswith("in_progress")
     time.sleep(1.1)  # the dead holder's lease
@@ -121,7 +127,7 @@ def test_an_event_too_large_for_the_queue_is_kept_as_its_s3_pointer(receiver: Re
     assert kept["message"].startswith(f'["{POINTER_CLASS}"')
     assert kept["attributes"]["ExtendedPayloadSize"]["StringValue"] == str(len(body))
     repair_sns()
-    report = failures.redrive(config.settings(), visibility_seconds=0)
+    report = redrive(visibility_seconds=0)
     assert report.published == 1
     [message] = receiver.received()["TopicPOST"]
     pointer = json.loads(message.body)[1]
@@ -136,7 +142,7 @@ def test_a_large_event_whose_claim_failed_is_kept_as_its_s3_pointer(receiver: Re
     [kept] = queued(receiver)
     assert kept["message"].startswith(f'["{POINTER_CLASS}"')
     heal("dynamodb", "PutItem")
-    assert failures.redrive(config.settings(), visibility_seconds=0).published == 1
+    assert redrive(visibility_seconds=0).published == 1
 
 
 def test_an_event_the_queue_cannot_take_is_counted_alarmed_and_logged_without_its_body(

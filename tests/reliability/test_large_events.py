@@ -8,7 +8,8 @@ from typing import Any
 import boto3
 import pytest
 
-from handler import aws_clients, config
+from devkit.runtime import reset_handler_state
+from handler import container
 from handler.publishing import POINTER_CLASS, SIZE_ATTRIBUTE, SNS_MAX_MESSAGE_BYTES, message_size
 from tests.conftest import REGION, Receiver
 from tests.support import event_of_size
@@ -19,7 +20,7 @@ def sns_size_of(receiver: Receiver, body: bytes) -> int:
     from handler.providers import bettermode
     from handler.publishing import message_attributes, sns_attributes
 
-    event = bettermode.parse(__import__("handler.delivery", fromlist=["Request"]).Request({}, body)).event
+    event = bettermode.parse(__import__("handler.model", fromlist=["Request"]).Request({}, body)).event
     return message_size(body.decode(), sns_attributes(message_attributes(event)))
 
 
@@ -61,7 +62,9 @@ def test_redelivered_large_event_is_neither_stored_nor_published_again(receiver:
     assert receiver.post(body).status == 200
     receiver.received()
     calls: list[str] = []
-    aws_clients.client("s3").meta.events.register("before-call.s3.*", lambda model, **_: calls.append(model.name))
+    container.current().clients("s3").meta.events.register(
+        "before-call.s3.*", lambda model, **_: calls.append(model.name)
+    )
     assert receiver.post(body).status == 200
     assert receiver.received() == {}
     assert calls == []
@@ -71,7 +74,7 @@ def test_without_a_bucket_a_large_event_is_a_413_and_leaves_no_claim(
     receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("PAYLOAD_BUCKET")
-    config.settings.cache_clear()
+    reset_handler_state()
     response = receiver.post(event_of_size(300_000))
     assert response.status == 413
     assert "no payload bucket" in response.json()["message"]
@@ -84,11 +87,11 @@ def test_s3_failure_releases_the_claim_and_keeps_the_event(receiver: Receiver) -
     def fail(**_: Any) -> None:
         raise ClientError({"Error": {"Code": "SlowDown", "Message": "injected"}}, "PutObject")
 
-    aws_clients.client("s3").meta.events.register("before-call.s3.PutObject", fail, unique_id="fail")
+    container.current().clients("s3").meta.events.register("before-call.s3.PutObject", fail, unique_id="fail")
     body = event_of_size(300_000)
     assert receiver.post(body).status == 503
     assert receiver.items() == []
-    aws_clients.client("s3").meta.events.unregister("before-call.s3.PutObject", unique_id="fail")
+    container.current().clients("s3").meta.events.unregister("before-call.s3.PutObject", unique_id="fail")
     assert receiver.post(body).status == 200
     assert len(receiver.received()["TopicPOST"]) == 1
 

@@ -34,15 +34,12 @@ class _Raw:
 
 
 @pytest.fixture
-def credentials(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    aws_clients.reset()
-    yield
-    aws_clients.reset()
 
 
 @contextmanager
@@ -78,7 +75,7 @@ def sent_body(client: Any) -> tuple[str, int]:
 
 def test_the_sns_body_is_the_one_boto3_sends_encoded_once(credentials: None) -> None:
     plain, plain_encodings = sent_body(boto3.session.Session().client("sns", region_name=REGION))
-    ours, our_encodings = sent_body(aws_clients.client("sns"))
+    ours, our_encodings = sent_body(aws_clients.Clients()("sns"))
 
     assert ours == plain
     assert plain_encodings >= 2  # once to sign, once to send: what the shared client saves
@@ -95,7 +92,7 @@ def test_a_message_reaches_a_subscriber_unchanged(credentials: None) -> None:
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
 
-        aws_clients.client("sns").publish(TopicArn=topic, Message=MESSAGE, MessageAttributes=ATTRIBUTES)
+        aws_clients.Clients()("sns").publish(TopicArn=topic, Message=MESSAGE, MessageAttributes=ATTRIBUTES)
 
         received = sqs.receive_message(QueueUrl=queue, MessageAttributeNames=["All"])["Messages"]
     assert [message["Body"] for message in received] == [MESSAGE]
@@ -105,7 +102,7 @@ def test_a_message_reaches_a_subscriber_unchanged(credentials: None) -> None:
 
 def test_retried_publish_sends_the_same_bytes_again(credentials: None) -> None:
     """A throttled first attempt is retried with the body already encoded, not encoded twice over."""
-    client = aws_clients.client("sns")
+    client = aws_clients.Clients()("sns")
     sent: list[str] = []
 
     def answer(request: Any, **_: Any) -> AWSResponse:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from handler import config
-from handler.delivery import Event, Publish, Reply, Request
-from handler.errors import BadRequest, Unauthorized, Unavailable
+from handler.errors import BadRequest, Unauthorized
+from handler.model import Event, Publish, Reply, Request
 from handler.providers import bettermode
 from handler.signing import sign
 
@@ -450,7 +450,8 @@ def test_number_too_long_to_convert_is_bad_request():
 # --- authenticate ---------------------------------------------------------------------------------
 
 
-SETTINGS = config.from_env({"SIGNING_SECRET": "s1,s2"})
+SETTINGS = config.from_env({})
+SECRETS = ("s1", "s2")
 BODY = sample_bytes("test-challenge")
 TIMESTAMP = str(NOW_MS)
 
@@ -463,11 +464,18 @@ def headers(family: str, *, key: str = "s1", timestamp: str = TIMESTAMP, body: b
 
 
 def authenticate(request_headers: dict[str, str], body: bytes = BODY, settings: Any = SETTINGS) -> None:
-    bettermode.authenticate(Request(headers=request_headers, body=body), settings, NOW_MS)
+    bettermode.authenticate(Request(headers=request_headers, body=body), lambda: SECRETS, settings, NOW_MS)
 
 
-def test_settings_have_both_secrets():
-    assert SETTINGS.signing_secrets == ("s1", "s2")
+def test_a_request_refused_for_its_headers_never_asks_for_the_secrets():
+    def never() -> tuple[str, ...]:
+        raise AssertionError("the secrets were asked for")
+
+    with pytest.raises(Unauthorized, match="not signed"):
+        bettermode.authenticate(Request(headers={}, body=BODY), never, SETTINGS, NOW_MS)
+    stale = headers("bettermode", timestamp=str(NOW_MS - 16 * 60 * 1000))
+    with pytest.raises(Unauthorized):
+        bettermode.authenticate(Request(headers=stale, body=BODY), never, SETTINGS, NOW_MS)
 
 
 @pytest.mark.parametrize("family", ["bettermode", "tribe"])
@@ -559,7 +567,7 @@ def test_timestamp_at_the_window_edges_is_accepted(offset_ms):
 
 
 def test_window_comes_from_settings():
-    settings = config.from_env({"SIGNING_SECRET": "s1", "REPLAY_WINDOW_SECONDS": "10"})
+    settings = config.from_env({"REPLAY_WINDOW_SECONDS": "10"})
     with pytest.raises(Unauthorized, match="more than 10 seconds old"):
         authenticate(headers("bettermode", timestamp=str(NOW_MS - 10_001)), settings=settings)
 
@@ -588,8 +596,3 @@ def test_header_names_must_already_be_lower_case():
     request_headers = {"X-Bettermode-Signature": "x", "X-Bettermode-Request-Timestamp": TIMESTAMP}
     with pytest.raises(Unauthorized, match="not signed"):
         authenticate(request_headers)
-
-
-def test_no_secret_configured_is_unavailable():
-    with pytest.raises(Unavailable, match=r"^the receiver is not configured$"):  # naming no credential
-        authenticate(headers("bettermode"), settings=config.from_env({}))

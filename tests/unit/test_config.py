@@ -25,14 +25,12 @@ def test_defaults_of_an_empty_environment():
     assert settings.dedupe_ttl_seconds == 7 * 24 * 60 * 60 == 604_800
     assert settings.secret_cache_seconds == 300
     assert settings.max_body_bytes == 1_000_000  # as template.yaml's MaxBodyBytes
-    assert settings.cand_dedupe_ttl_seconds == 900
     assert settings.payload_bucket is None
     assert settings.failure_queue_url is None
     assert settings.table_name is None
     assert settings.topic_arns == {}
     assert settings.catch_all_topic_arn is None
-    assert settings.signing_secrets == ()
-    assert settings.signing_secret_arn is None
+    assert settings.deployed is False
 
 
 def test_settings_are_frozen():
@@ -42,43 +40,39 @@ def test_settings_are_frozen():
 
 
 def test_every_variable_is_read():
-    settings = from_env(
-        {
-            "TABLE_NAME": "claims",
-            "TOPIC_NOUNS": "POST,MEMBER",
-            "TOPIC_ARN_PREFIX": PREFIX,
-            "CATCH_ALL_TOPIC_ARN": CATCH_ALL,
-            "SIGNING_SECRET": "a,b",
-            "SIGNING_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:sign",
-            "CAND_WEBHOOK_TOKEN": " t1 , t2 ",
-            "CAND_TOKEN_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:cand",
-            "SECRET_CACHE_SECONDS": "30",
-            "REPLAY_WINDOW_SECONDS": "300",
-            "FUTURE_SKEW_SECONDS": "5",
-            "DEDUPE_TTL_DAYS": "2",
-            "MAX_BODY_BYTES": "1024",
-            "CAND_DEDUPE_TTL_SECONDS": "120",
-            "PAYLOAD_BUCKET": "payloads",
-            "FAILURE_QUEUE_URL": "https://sqs/failures",
-        }
-    )
+    environment = {
+        "TABLE_NAME": "claims",
+        "TOPIC_NOUNS": "POST,MEMBER",
+        "TOPIC_ARN_PREFIX": PREFIX,
+        "CATCH_ALL_TOPIC_ARN": CATCH_ALL,
+        "SIGNING_SECRET": "a,b",
+        "SIGNING_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:sign",
+        "CAND_WEBHOOK_TOKEN": " t1 , t2 ",
+        "CAND_TOKEN_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:cand",
+        "SECRET_CACHE_SECONDS": "30",
+        "REPLAY_WINDOW_SECONDS": "300",
+        "FUTURE_SKEW_SECONDS": "5",
+        "DEDUPE_TTL_DAYS": "2",
+        "MAX_BODY_BYTES": "1024",
+        "CAND_DEDUPE_TTL_SECONDS": "120",
+        "PAYLOAD_BUCKET": "payloads",
+        "FAILURE_QUEUE_URL": "https://sqs/failures",
+    }
+    settings = from_env(environment)
     assert settings == Settings(
         table_name="claims",
         topic_arns={"POST": PREFIX + "POST", "MEMBER": PREFIX + "MEMBER"},
         catch_all_topic_arn=CATCH_ALL,
-        signing_secrets=("a", "b"),
-        signing_secret_arn="arn:aws:secretsmanager:us-east-1:123456789012:secret:sign",
-        cand_tokens=("t1", "t2"),
-        cand_token_arn="arn:aws:secretsmanager:us-east-1:123456789012:secret:cand",
         secret_cache_seconds=30,
         replay_window_seconds=300,
         future_skew_seconds=5,
         dedupe_ttl_seconds=2 * 86_400,
         max_body_bytes=1024,
-        cand_dedupe_ttl_seconds=120,
         payload_bucket="payloads",
         failure_queue_url="https://sqs/failures",
+        environment=environment,
     )
+    assert settings.seconds("CAND_DEDUPE_TTL_SECONDS", 900) == 120  # a provider's own setting, by name
 
 
 @pytest.mark.parametrize(
@@ -217,37 +211,26 @@ def test_split_list(value, expected):
     assert split_list(value) == expected
 
 
-def test_signing_secrets_are_a_comma_list():
-    assert from_env({"SIGNING_SECRET": " old , , new ,"}).signing_secrets == ("old", "new")
-
-
 def test_empty_strings_are_none():
-    settings = from_env({"TABLE_NAME": "", "CATCH_ALL_TOPIC_ARN": "", "SIGNING_SECRET_ARN": "", "SIGNING_SECRET": ""})
+    settings = from_env({"TABLE_NAME": "", "CATCH_ALL_TOPIC_ARN": "", "PAYLOAD_BUCKET": ""})
     assert settings.table_name is None
     assert settings.catch_all_topic_arn is None
-    assert settings.signing_secret_arn is None
-    assert settings.signing_secrets == ()
+    assert settings.payload_bucket is None
 
 
-# ----- local credentials never count in a deployed function -----------------------------------------
-LAMBDA = {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.13"}
-LOCAL = {"SIGNING_SECRET": "local-a,local-b", "CAND_WEBHOOK_TOKEN": "local-token-aaaaaaaaaaaaaa"}
+def test_deployed_only_in_a_real_lambda_function() -> None:
+    lambda_runtime = {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.13"}
+    assert from_env(lambda_runtime).deployed
+    assert from_env({**lambda_runtime, "AWS_SAM_LOCAL": "false"}).deployed
+    assert not from_env({**lambda_runtime, "AWS_SAM_LOCAL": "true"}).deployed  # sam local invoke
+    assert not from_env({}).deployed
 
 
-def test_local_credentials_count_in_local_runs_and_sam_local() -> None:
-    for env in (LOCAL, {**LOCAL, **LAMBDA, "AWS_SAM_LOCAL": "true"}):
-        settings = from_env(env)
-        assert settings.signing_secrets == ("local-a", "local-b")
-        assert settings.cand_tokens == ("local-token-aaaaaaaaaaaaaa",)
-        assert settings.ignored_local_credentials == ()
-
-
-def test_local_credentials_are_ignored_in_a_deployed_function() -> None:
-    settings = from_env({**LOCAL, **LAMBDA, "SIGNING_SECRET_ARN": "arn:secret", "AWS_SAM_LOCAL": "false"})
-    assert settings.signing_secrets == () and settings.cand_tokens == ()
-    assert settings.signing_secret_arn == "arn:secret"
-    assert settings.ignored_local_credentials == ("SIGNING_SECRET", "CAND_WEBHOOK_TOKEN")
-    assert from_env({**LAMBDA, "SIGNING_SECRET": ""}).ignored_local_credentials == ()  # empty, as the template sets
+def test_the_environment_is_kept_but_never_printed() -> None:
+    settings = from_env({"AWS_SECRET_ACCESS_KEY": "do-not-print", "CAND_DEDUPE_TTL_SECONDS": "60"})
+    assert settings.seconds("CAND_DEDUPE_TTL_SECONDS", 900) == 60
+    assert settings.seconds("UNSET_SECONDS", 900) == 900
+    assert "do-not-print" not in repr(settings)
 
 
 def test_the_metric_noun_is_the_topics() -> None:

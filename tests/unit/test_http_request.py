@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from handler.delivery import Request
 from handler.errors import BadRequest
+from handler.model import Request
 from handler.receiver import http_request
 
 

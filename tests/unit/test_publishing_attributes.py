@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from handler.delivery import Event
+from handler.model import Event
 from handler.publishing import MAX_ATTRIBUTE_LENGTH, MAX_FILTER_ATTRIBUTES, clean, message_attributes, sns_attributes
 
 

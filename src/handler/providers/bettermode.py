@@ -10,13 +10,16 @@ import copy
 from typing import Any
 
 from handler.config import Settings
-from handler.credentials import signing_secrets
-from handler.delivery import Delivery, Event, Publish, Reply, Request
 from handler.errors import BadRequest, Unauthorized
+from handler.model import ActiveCredentials, Credential, Event, Lifetime, Parsed, Publish, Reply, Request
 from handler.providers.json_body import json_object, optional_object, optional_text, present, required_text
 from handler.signing import check_timestamp, signature_matches
 
 SOURCE = "bettermode"
+ROUTE = r"/webhooks/bettermode"
+# The app's signing secret: in Secrets Manager (deployed), or SIGNING_SECRET for local runs.
+CREDENTIAL = Credential("SIGNING_SECRET_ARN", "SIGNING_SECRET", "signing secret")
+ID_LIFETIME: Lifetime | None = None  # `data.id` is unique per event: remembered DEDUPE_TTL_DAYS
 
 # (signature header, timestamp header), the current family first: it wins when both are present.
 HEADER_FAMILIES = (
@@ -35,7 +38,7 @@ REPLY_DATA: dict[str, Any] = {
 }
 
 
-def authenticate(request: Request, settings: Settings, now_ms: int) -> None:
+def authenticate(request: Request, credentials: ActiveCredentials, settings: Settings, now_ms: int) -> None:
     """Unauthorized unless the request carries a fresh timestamp and a matching signature."""
     for signature_header, timestamp_header in HEADER_FAMILIES:
         if signature_header in request.headers:
@@ -49,11 +52,11 @@ def authenticate(request: Request, settings: Settings, now_ms: int) -> None:
     if not timestamp:
         raise Unauthorized(f"the request has no {timestamp_header} header", "unsigned")
     check_timestamp(timestamp, now_ms, settings.replay_window_seconds, settings.future_skew_seconds)
-    if not signature_matches(signing_secrets(settings), timestamp, request.body, signature):
+    if not signature_matches(credentials(), timestamp, request.body, signature):
         raise Unauthorized("the signature does not match the body", "bad_signature")
 
 
-def parse(request: Request) -> Delivery:
+def parse(request: Request) -> Parsed:
     """The body as a challenge reply, an event to publish, or a reply-only request."""
     document = json_object(request.body)
     kind = required_text(document, "type", "body")

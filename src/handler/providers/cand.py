@@ -11,27 +11,33 @@ import hashlib
 import hmac
 import json
 
-from handler.config import Settings
-from handler.credentials import cand_tokens
-from handler.delivery import Delivery, Event, Publish, Request
+from handler.config import MINUTE, Settings
 from handler.errors import NOT_FOUND_MESSAGE, NotFound
+from handler.model import ActiveCredentials, Credential, Event, Lifetime, Parsed, Publish, Request
 from handler.providers.json_body import json_object, optional_object, optional_text, present, required_text
 
 SOURCE = "cand"
+ROUTE = r"/webhooks/cand/(?P<token>[^/]+)"
+# The path token: in Secrets Manager (deployed), or CAND_WEBHOOK_TOKEN for local runs.
+CREDENTIAL = Credential("CAND_TOKEN_ARN", "CAND_WEBHOOK_TOKEN", "canD token")
+# canD sends no event id: its id is derived from the body, and a legitimately repeated event (the
+# same vote again, a name changed back) has the same id, so it is remembered just long enough to
+# absorb a redelivery.
+ID_LIFETIME: Lifetime | None = Lifetime("CAND_DEDUPE_TTL_SECONDS", 15 * MINUTE)
 REPLY = {"status": "SUCCEEDED"}
 
 
-def authenticate(request: Request, settings: Settings, now_ms: int) -> None:
+def authenticate(request: Request, credentials: ActiveCredentials, settings: Settings, now_ms: int) -> None:
     """NotFound unless the path token is one of the active tokens (every one is compared)."""
     given = request.path_parameters.get("token", "").encode("utf-8", "surrogatepass")
     matched = False
-    for token in cand_tokens(settings):
+    for token in credentials():
         matched |= hmac.compare_digest(given, token.encode("utf-8"))
     if not matched or not given:
         raise NotFound(NOT_FOUND_MESSAGE)
 
 
-def parse(request: Request) -> Delivery:
+def parse(request: Request) -> Parsed:
     """`{module, type, context, payload}` as an event to publish; unknown fields are tolerated."""
     document = json_object(request.body)
     module = required_text(document, "module", "body")

@@ -1,4 +1,5 @@
-"""The values that flow through a request: Request -> (Reply | Publish) -> Receipt.
+"""The values that flow through a request: Request -> (Reply | Publish) -> Receipt, and what a
+provider declares about itself (its Credential and how long its event ids are remembered).
 
 Providers turn a Request into a Reply (answer only) or a Publish (an Event to fan out, then a
 reply); the pipeline never needs to know which provider an Event came from. They are NamedTuples:
@@ -7,7 +8,7 @@ immutable like frozen dataclasses, and a tenth of their cost to define at cold s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -60,4 +61,25 @@ class Receipt(NamedTuple):
     duplicate: bool
 
 
-Delivery = Reply | Publish
+Parsed = Reply | Publish
+"""What a provider makes of a request's body."""
+
+
+class Credential(NamedTuple):
+    """Where a provider's credential is found: the variable that names its secret's ARN (deployed)
+    and the variable that holds it directly (local runs only; comma-separated for several)."""
+
+    secret_arn_variable: str
+    local_variable: str
+    description: str  # for logs: "signing secret"; never the value
+
+
+ActiveCredentials = Callable[[], tuple[str, ...]]
+"""The active values of a provider's credential, as the receiver resolves them (several during a rotation)."""
+
+
+class Lifetime(NamedTuple):
+    """How long a provider's event ids are remembered: the variable that sets it, in seconds, and its default."""
+
+    variable: str
+    default_seconds: int
