@@ -18,6 +18,7 @@ state is counted: events acknowledged, kept, published, duplicated and lost.
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 import time
 import uuid
@@ -31,8 +32,7 @@ from devkit.events import LambdaContext, http_api_event, signed_headers
 from devkit.queues import drain
 from devkit.runtime import REGION, handler_environment, invoke
 from devkit.samples import BY_NAME, LOCAL_SECRET, local_secrets
-from devkit.stack import EmulatedStack, create_stack
-from devkit.template import Template
+from devkit.stack import EmulatedStack, emulated_stack
 from handler import container
 from webhooks_ops.redrive import redrive
 
@@ -51,14 +51,29 @@ NEVER_RETRIES = Sender("never retries", False)
 SENDERS = (RETRYING, NEVER_RETRIES)
 
 
+class SenderClock:
+    """The sender's time: the real clock, plus the waits between throttled attempts, which are
+    counted instead of slept (nothing else waits on them: a claim's lease runs on the real clock)."""
+
+    def __init__(self) -> None:
+        self.skipped = 0.0
+
+    def now(self) -> float:
+        return time.monotonic() + self.skipped
+
+    def wait(self, seconds: float) -> None:
+        self.skipped += seconds
+
+
 class TokenBucket:
     """API Gateway's throttle: `rate` requests a second refill a bucket of `burst`; empty -> 429."""
 
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst, self.tokens, self.at = rate, burst, float(burst), time.monotonic()
+    def __init__(self, rate: float, burst: int, clock: SenderClock | None = None) -> None:
+        self.clock = clock or SenderClock()
+        self.rate, self.burst, self.tokens, self.at = rate, burst, float(burst), self.clock.now()
 
     def take(self) -> bool:
-        now = time.monotonic()
+        now = self.clock.now()
         self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
         self.at = now
         if self.tokens < 1:
@@ -141,6 +156,20 @@ class Report:
         covered = self.lost <= self.lost_allowed and self.lost_before_redrive <= self.lost_allowed
         complete = self.acknowledged == self.events or self.sender == NEVER_RETRIES.name
         return covered and self.duplicates <= self.duplicates_allowed and complete
+
+    def to_json(self) -> str:
+        """The report as JSON, so that runs made elsewhere (test workers) can be rendered together."""
+        values = {item.name: getattr(self, item.name) for item in dataclasses.fields(self)}
+        return json.dumps(
+            {name: dict(value) if isinstance(value, Counter) else value for name, value in values.items()}
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Report:
+        fields = json.loads(text)
+        for name in ("rejected", "retryable", "faults"):
+            fields[name] = Counter(fields[name])
+        return cls(**fields)
 
 
 PUT, UPDATE, DELETE, PUBLISH = (
@@ -237,7 +266,7 @@ def _deliver(body: bytes, report: Report, bucket: TokenBucket, attempts: int = M
         if not bucket.take():
             report.throttled += 1
             report.retryable["429 (API Gateway's throttle)"] += 1
-            time.sleep(1 / bucket.rate)
+            bucket.clock.wait(1 / bucket.rate)
             continue
         reached = True
         try:
@@ -270,10 +299,10 @@ def _send_rejected(report: Report) -> None:
         report.rejected[f"{response.status} {response.json().get('error')}"] += 1
 
 
-def _throttle(scenario: Scenario, template: Template) -> TokenBucket:
+def _throttle(scenario: Scenario, stack: EmulatedStack) -> TokenBucket:
     rate, burst = scenario.throttle or (
-        float(template.parameters["ThrottleRateLimit"]),
-        int(template.parameters["ThrottleBurstLimit"]),
+        float(stack.template.parameters["ThrottleRateLimit"]),
+        int(stack.template.parameters["ThrottleBurstLimit"]),
     )
     return TokenBucket(rate, burst)
 
@@ -287,14 +316,13 @@ def run_scenario(scenario: Scenario, sender: Sender = RETRYING) -> Report:
         report.lost_allowed = scenario.lost_without_retry
     faults = [dataclasses.replace(fault, injected=0) for fault in scenario.faults]  # scenarios are reusable
     with mock_aws(), handler_environment({}):
-        template = Template.load()
-        stack = create_stack(template, lambda service: boto3.client(service, region_name=REGION), local_secrets())
+        stack = emulated_stack(lambda service: boto3.client(service, region_name=REGION), local_secrets())
         with handler_environment(
             stack.environment | {"POWERTOOLS_LOG_LEVEL": "CRITICAL", "POWERTOOLS_METRICS_DISABLED": "true"}
         ):
             bodies = _event_bodies(scenario.events)
             report.events = len(bodies)
-            bucket = _throttle(scenario, template)
+            bucket = _throttle(scenario, stack)
             attempts = 1 if not sender.retries else 3 if scenario.platform_gives_up else MAX_ATTEMPTS
             sent: list[bool] = []
             acknowledged: list[bool] = []
@@ -319,7 +347,7 @@ def run_scenario(scenario: Scenario, sender: Sender = RETRYING) -> Report:
             )
             if scenario.platform_gives_up or not sender.retries:
                 state = container.current()
-                report.redriven = redrive(state.settings, state.clients).published
+                report.redriven = redrive(state.settings, state.clients, wait_seconds=0).published
                 acknowledged = [True] * len(bodies)  # the failure queue kept what the platform gave up on
             for fault in faults:
                 report.faults[fault.kind] += fault.injected

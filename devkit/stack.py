@@ -14,6 +14,7 @@ from typing import Any
 
 from devkit.archive import ArchiveWriter, EmulatedArchive
 from devkit.queues import subscribe_queue
+from devkit.snapshot import EmulatedState
 from devkit.template import Template
 
 FUNCTION_TYPE = "AWS::Serverless::Function"
@@ -112,6 +113,26 @@ def create_stack(template: Template, client: ClientFactory, secret_values: Mappi
     for logical, arn in stack.topics.items():
         stack.queues[logical] = subscribe_queue(sns, sqs, arn, f"{template.physical[logical]['TopicName']}-subscriber")
     stack.archive = emulate_archive(template, client)
+    return stack
+
+
+_built: dict[tuple[tuple[str, str], ...], tuple[EmulatedStack, EmulatedState]] = {}
+
+
+def emulated_stack(client: ClientFactory, secret_values: Mapping[str, str]) -> EmulatedStack:
+    """template.yaml's stack, with its defaults, in the in-process mock just started (`mock_aws()`).
+
+    Built the first time in this process; every later call restores a copy of moto's state as it
+    was right after that build (devkit/snapshot.py): the same resources, in milliseconds instead of
+    the forty-odd calls a build makes. The returned stack is shared: read it, do not change it.
+    """
+    key = tuple(sorted(secret_values.items()))
+    if key in _built:
+        stack, state = _built[key]
+        state.restore()
+        return stack
+    stack = create_stack(Template.load(), client, secret_values)
+    _built[key] = (stack, EmulatedState.capture())
     return stack
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,10 +18,9 @@ from moto import mock_aws
 from devkit.atomic import atomic_dynamodb
 from devkit.events import HttpResponse, LambdaContext, cand_event, http_api_event, signed_headers
 from devkit.queues import Message, drain
-from devkit.runtime import EMULATED_AWS, fresh_session, reset_handler_state
-from devkit.snapshot import EmulatedState
-from devkit.stack import EmulatedStack, create_stack
-from devkit.template import Template
+from devkit.reliability import SCENARIOS, SENDERS, Report, render
+from devkit.runtime import fresh_session, reset_handler_state
+from devkit.stack import EmulatedStack, emulated_stack
 
 SECRET = "test-signing-secret-0123456789"
 CAND_TOKEN = "test-cand-token-Zx8Qv2Lm5Np7Rt9W"
@@ -106,32 +107,16 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     reset_handler_state()
 
 
-@pytest.fixture(scope="session")
-def built_stack() -> tuple[EmulatedStack, EmulatedState]:
-    """The stack made from template.yaml once per test process, and moto's state right after.
-
-    Each test that asks for `stack` gets a fresh copy of that state (devkit/snapshot.py): the same
-    resources as a rebuild would make, in a thousandth of the time.
-    """
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in EMULATED_AWS.items():
-            patch.setenv(name, value)
-        with mock_aws():
-            secrets = {"SigningSecretStore": SECRET, "CandTokenStore": CAND_TOKEN}
-            emulated = create_stack(Template.load(), lambda service: boto3.client(service, region_name=REGION), secrets)
-            return emulated, EmulatedState.capture()
-
-
 @pytest.fixture
-def stack(
-    aws: None, built_stack: tuple[EmulatedStack, EmulatedState], monkeypatch: pytest.MonkeyPatch
-) -> EmulatedStack:
+def stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> EmulatedStack:
     """The template's resources in moto; the function's environment set as the template sets it.
 
-    The signing secret is read from the emulated Secrets Manager, as deployed.
+    Built once per test process and restored for each test (devkit/stack.py: `emulated_stack`), so
+    every test starts from exactly what the template makes. The signing secret is read from the
+    emulated Secrets Manager, as deployed.
     """
-    emulated, state = built_stack
-    state.restore()
+    secrets = {"SigningSecretStore": SECRET, "CandTokenStore": CAND_TOKEN}
+    emulated = emulated_stack(lambda service: boto3.client(service, region_name=REGION), secrets)
     for name, value in emulated.environment.items():
         monkeypatch.setenv(name, value)
     return dataclasses.replace(emulated, environment=dict(emulated.environment))
@@ -140,6 +125,40 @@ def stack(
 @pytest.fixture
 def receiver(stack: EmulatedStack) -> Receiver:
     return Receiver(stack)
+
+
+# ----- the fault-injection report: made from the runs the tests make, printed once at the end -----
+REPORTS = Path(__file__).resolve().parent.parent / ".reports" / "reliability"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A new run starts with no reports (in the main process only: workers share the folder)."""
+    if not hasattr(session.config, "workerinput"):
+        shutil.rmtree(REPORTS, ignore_errors=True)
+
+
+@pytest.fixture
+def keep_report(request: pytest.FixtureRequest) -> Callable[[Report], None]:
+    """Keep a scenario's report for the session's summary, named so that it sorts as the report does."""
+
+    def keep(report: Report) -> None:
+        sender = next(i for i, s in enumerate(SENDERS) if s.name == report.sender)
+        scenario = next(i for i, s in enumerate(SCENARIOS) if s.name == report.scenario)
+        REPORTS.mkdir(parents=True, exist_ok=True)
+        (REPORTS / f"{sender}-{scenario:02d}.json").write_text(report.to_json(), encoding="utf-8")
+
+    return keep
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The fault-injection report of this run's scenarios, as `make reliability` prints it."""
+    kept = sorted(REPORTS.glob("*.json")) if REPORTS.is_dir() else []
+    if not kept:
+        return
+    out = io.StringIO()
+    render([Report.from_json(path.read_text(encoding="utf-8")) for path in kept], out)
+    terminalreporter.section("fault injection: what was lost or doubled (devkit/reliability.py)")
+    terminalreporter.write(out.getvalue())
 
 
 # ----- markers: what a test needs, so that `make test-fast` can leave out the rest ------------------

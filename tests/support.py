@@ -57,6 +57,9 @@ def queued(receiver: Receiver) -> list[dict[str, Any]]:
 
 
 def redrive(**options: Any) -> RedriveReport:
-    """The operator's redrive, run with the function's settings and the container's clients."""
+    """The operator's redrive, run with the function's settings and the container's clients.
+
+    Without a long poll unless asked: the emulated queue answers every message to a short poll.
+    """
     state = container.current()
-    return run_redrive(state.settings, state.clients, **options)
+    return run_redrive(state.settings, state.clients, **{"wait_seconds": 0, **options})

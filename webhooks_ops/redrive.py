@@ -54,9 +54,18 @@ class _Lease:
 
 
 def redrive(
-    settings: Settings, clients: ClientFactory, *, max_messages: int | None = None, visibility_seconds: int = 60
+    settings: Settings,
+    clients: ClientFactory,
+    *,
+    max_messages: int | None = None,
+    visibility_seconds: int = 60,
+    wait_seconds: int = 1,
 ) -> RedriveReport:
-    """Republish what the failure queue holds, once per event, through the same claims."""
+    """Republish what the failure queue holds, once per event, through the same claims.
+
+    Each receive long-polls `wait_seconds`: SQS's short polling samples a subset of its servers and
+    can answer empty while messages wait; the run ends at the first receive that brings none new.
+    """
     from botocore.exceptions import BotoCoreError, ClientError
 
     report = RedriveReport()
@@ -70,7 +79,7 @@ def redrive(
             QueueUrl=settings.failure_queue_url,
             MaxNumberOfMessages=10 if max_messages is None else max(1, min(10, max_messages - report.received)),
             VisibilityTimeout=visibility_seconds,
-            WaitTimeSeconds=1,
+            WaitTimeSeconds=wait_seconds,
         ).get("Messages", [])
         fresh = [message for message in batch if message["MessageId"] not in seen]
         if not fresh:
