@@ -5,10 +5,12 @@
 #   make test    - the test suite (moto; no AWS account, no Docker), on every core
 #   make test-fast - the unit tests only: pure modules and the template (the inner loop)
 #   make reliability - inject a fault at every pipeline step and print what was lost or doubled
+#                  (make test runs the same scenarios and prints the same report at its end)
 #   make bench   - cold start, warm latency, AWS calls, memory, package size and cost, against the floor
 #   make bench-replay - replay of 100,000 archived events: peak memory at 10k/50k/100k and events/s
-#   make lint    - ruff; mypy --strict (the Lambda package and the three libraries); cfn-lint and
-#                  checkov on the templates and on the CloudFormation they deploy; the deploy rehearsal
+#   make lint    - ruff; mypy --strict (the Lambda package and the three libraries); checkov on the
+#                  templates and on the CloudFormation they deploy; the docs site. cfn-lint (every rule)
+#                  and the deploy rehearsal are tests (tests/template), so CI runs them once
 #   make docs    - the manual (docs/) as a site in .site/ (mkdocs build --strict: a broken link fails)
 #   make build   - sam build (arm64 / Python 3.13 package, no Docker needed)
 PYTHON ?= python3
@@ -59,8 +61,6 @@ lint: $(STAMP) $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy --strict src/handler webhook_events archive_replay webhooks_ops
-	$(BIN)/cfn-lint --include-checks I -- template.yaml examples/post-subscriber/template.yaml
-	$(BIN)/python -m devkit rehearse
 	$(BIN)/python -m devkit deployed .aws-sam/deployed-template.json
 	$(CHECKOV_VENV)/bin/checkov --framework cloudformation --skip-download --compact --quiet \
 		-f template.yaml -f .aws-sam/deployed-template.json -f examples/post-subscriber/template.yaml
