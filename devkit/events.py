@@ -1,6 +1,6 @@
 """API Gateway HTTP API (payload 2.0) events and Lambda contexts, as the receiver gets them deployed.
 
-Signatures are made with `handler.signing.sign`, the exact mirror of what the receiver verifies.
+Signatures are made with `handler.providers.bettermode_signature.sign`, the exact mirror of what the receiver verifies.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handler.providers.bettermode import HEADER_FAMILIES as _FAMILIES
-from handler.signing import sign
+from handler.providers.bettermode_signature import sign
 
 BETTERMODE_PATH = "/webhooks/bettermode"
 CAND_ROUTE = "/webhooks/cand/{token}"

@@ -1,1 +1,1 @@
-"""Webhook receiver for Bettermode (formerly Tribe): verify, deduplicate, fan out to SNS by noun."""
+"""Webhook receiver for community platforms: verify, deduplicate, fan out to SNS by noun (see `platforms`)."""

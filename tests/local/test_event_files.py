@@ -10,7 +10,7 @@ import pytest
 from devkit.samples import BY_NAME, EVENTS, LOCAL_CAND_TOKEN, LOCAL_SECRET, SAMPLES
 from devkit.sender import event_body, resign
 from devkit.template import Template
-from handler.signing import signature_matches
+from handler.providers.bettermode_signature import signature_matches
 from tests.conftest import Receiver
 
 EVENT_FILES = sorted(path for path in EVENTS.glob("*.json") if path.name != "env.json")

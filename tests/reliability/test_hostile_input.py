@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from devkit.events import cand_event, http_api_event, now_ms, signed_headers
-from handler.signing import sign
+from handler.providers.bettermode_signature import sign
 from tests.conftest import CAND_TOKEN, SECRET, Receiver, raw, sample
 
 GOOD = raw(sample("post.published"))

@@ -12,7 +12,7 @@ from handler import config
 from handler.errors import BadRequest, Unauthorized
 from handler.model import Event, Publish, Reply, Request
 from handler.providers import bettermode
-from handler.signing import sign
+from handler.providers.bettermode_signature import sign
 
 SAMPLES = Path(__file__).resolve().parents[2] / "events" / "payloads" / "bettermode"
 NOW_MS = 1_700_000_000_000

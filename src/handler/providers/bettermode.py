@@ -12,8 +12,8 @@ from typing import Any
 from handler.config import Settings
 from handler.errors import BadRequest, Unauthorized
 from handler.model import ActiveCredentials, Credential, Event, Lifetime, Parsed, Publish, Reply, Request
+from handler.providers.bettermode_signature import check_timestamp, signature_matches
 from handler.providers.json_body import json_object, optional_object, optional_text, present, required_text
-from handler.signing import check_timestamp, signature_matches
 
 SOURCE = "bettermode"
 ROUTE = r"/webhooks/bettermode"

@@ -1,4 +1,4 @@
-"""handler.signing: Bettermode's HMAC signature and the replay window (pure, no clock)."""
+"""handler.providers.bettermode_signature: Bettermode's HMAC signature and the replay window (pure, no clock)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import hmac
 import pytest
 
 from handler.errors import Unauthorized
-from handler.signing import MAX_TIMESTAMP_DIGITS, check_timestamp, sign, signature_matches
+from handler.providers.bettermode_signature import MAX_TIMESTAMP_DIGITS, check_timestamp, sign, signature_matches
 
 # The test vector of PROTOCOL.md, "Signature".
 VECTOR_SECRET = "test-signing-secret"
