@@ -26,11 +26,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo serve events test test-fast docs reliability bench bench-replay lint format build check-package clean
 
-$(STAMP): requirements-dev.txt src/requirements.txt pyproject.toml
+$(STAMP): requirements-dev.txt src/requirements.txt pyproject.toml webhook-events/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps $(SAM_CLI)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --editable .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --editable . --editable ./webhook-events
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -60,7 +60,7 @@ bench-replay: $(STAMP)
 lint: $(STAMP) $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict src/handler webhook_events archive_replay webhooks_ops
+	$(BIN)/mypy --strict src/handler webhook-events/webhook_events archive_replay webhooks_ops
 	$(BIN)/python -m devkit deployed .aws-sam/deployed-template.json
 	$(CHECKOV_VENV)/bin/checkov --framework cloudformation --skip-download --compact --quiet \
 		-f template.yaml -f .aws-sam/deployed-template.json -f examples/post-subscriber/template.yaml

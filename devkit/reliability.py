@@ -257,7 +257,7 @@ def _event_bodies(count: int) -> list[bytes]:
     return bodies
 
 
-def _deliver(body: bytes, report: Report, bucket: TokenBucket, attempts: int = MAX_ATTEMPTS) -> tuple[bool, bool]:
+def _send(body: bytes, report: Report, bucket: TokenBucket, attempts: int = MAX_ATTEMPTS) -> tuple[bool, bool]:
     """Deliver like a platform, re-signed each time, up to `attempts` times (again on a 5xx, a 429 or
     no answer): (acknowledged, reached the function at least once)."""
     reached = False
@@ -329,14 +329,14 @@ def run_scenario(scenario: Scenario, sender: Sender = RETRYING) -> Report:
             with injected(faults):
                 _send_rejected(report)
                 for body in bodies:
-                    done, reached_it = _deliver(body, report, bucket, attempts)
+                    done, reached_it = _send(body, report, bucket, attempts)
                     acknowledged.append(done)
                     sent.append(reached_it)
             time.sleep(LEASE_SECONDS + 0.1)
             if sender.retries:
                 for body, done in zip(bodies, acknowledged, strict=True):
                     if done:  # at least once: the platform delivers an acknowledged event again
-                        _deliver(body, report, bucket)
+                        _send(body, report, bucket)
             reached = [body for body, went in zip(bodies, sent, strict=True) if went]
             report.unsent = len(bodies) - len(reached)
             seen = _published(stack)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = {"handler": ROOT / "src" / "handler"}
-PACKAGES |= {name: ROOT / name for name in ("devkit", "archive_replay", "webhook_events", "webhooks_ops", "bench")}
+PACKAGES |= {name: ROOT / name for name in ("devkit", "archive_replay", "webhooks_ops", "bench")}
+PACKAGES["webhook_events"] = ROOT / "webhook-events" / "webhook_events"
 
 
 def module_name(path: Path) -> str:

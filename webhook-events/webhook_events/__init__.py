@@ -10,6 +10,8 @@ Imports nothing of the receiver. Needs pydantic v2 and boto3; `Deduplicator` nee
 aws-lambda-powertools, HTTPS signature verification needs cryptography.
 """
 
+__version__ = "1.0.0"  # the package's own version (webhook-events/pyproject.toml): subscribers pin it
+
 from webhook_events.dedupe import Deduplicator
 from webhook_events.models import (
     Actor,
