@@ -10,10 +10,10 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
+from devkit.runtime import fresh_session
 from handler.config import from_env
 from handler.credentials import SecretStore, active
 from handler.errors import Unavailable
@@ -26,7 +26,7 @@ LAMBDA = {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.13"}
 
 @pytest.fixture
 def secretsmanager() -> Iterator[tuple[Any, Stubber]]:
-    client = boto3.session.Session().client(
+    client = fresh_session().client(
         "secretsmanager", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"
     )
     with Stubber(client) as stubber:

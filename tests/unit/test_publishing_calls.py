@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+from devkit.runtime import fresh_session
 from handler.config import from_env
 from handler.model import Event
 from handler.publishing import POINTER_CLASS, PublishFailed, payload_key, prepare, send
@@ -17,9 +17,7 @@ EVENT = Event("forum", "e-1", "thread.created", "THREAD", "CREATED", b'{"id":"e-
 
 
 def client(service: str) -> Any:
-    return boto3.session.Session().client(
-        service, region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s"
-    )
+    return fresh_session().client(service, region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
 
 
 def no_aws(service: str) -> Any:
