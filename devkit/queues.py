@@ -16,14 +16,21 @@ class Message:
 
     body: str
     attributes: dict[str, str]
+    group_id: str | None = None  # from a FIFO queue: the message group it came in
 
     def json(self) -> Any:
         return json.loads(self.body)
 
 
 def subscribe_queue(sns: Any, sqs: Any, topic_arn: str, queue_name: str, **subscription: str) -> str:
-    """A new SQS queue subscribed to the topic with raw delivery (and any other subscription attributes)."""
-    url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    """A new SQS queue subscribed to the topic with raw delivery (and any other subscription attributes).
+
+    A FIFO topic's queue is a FIFO queue (`<name>.fifo`): what keeps each group's order and drops
+    duplicates on the subscriber's side too.
+    """
+    fifo = topic_arn.endswith(".fifo")
+    name = queue_name.replace(".fifo", "") + ".fifo" if fifo else queue_name
+    url = sqs.create_queue(QueueName=name, Attributes={"FifoQueue": "true"} if fifo else {})["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(
         TopicArn=topic_arn,
@@ -39,7 +46,11 @@ def _receive_all(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
     received: list[dict[str, Any]] = []
     while True:
         batch = sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], WaitTimeSeconds=0
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=10,
+            MessageAttributeNames=["All"],
+            MessageSystemAttributeNames=["MessageGroupId"],
+            WaitTimeSeconds=0,
         ).get("Messages", [])
         if not batch:
             return received
@@ -56,6 +67,7 @@ def drain(sqs: Any, queue_url: str) -> list[Message]:
         Message(
             message["Body"],
             {name: value.get("StringValue", "") for name, value in message.get("MessageAttributes", {}).items()},
+            message.get("Attributes", {}).get("MessageGroupId"),
         )
         for message in _receive_all(sqs, queue_url)
     ]

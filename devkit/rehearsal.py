@@ -64,6 +64,13 @@ DEPLOYMENTS: dict[str, Deployment] = {
     "tracing disabled": Deployment(overrides={"Tracing": "Disabled"}),
     "tracing pass-through": Deployment(overrides={"Tracing": "PassThrough"}),
     "reserved concurrency": Deployment(overrides={"ReservedConcurrency": "50"}),
+    "fifo": Deployment(overrides={"DeliveryMode": "fifo"}),
+    "fifo, archive off": Deployment(overrides={"DeliveryMode": "fifo", "EnableArchive": "false"}),
+    "fifo, most topics, longest names": Deployment(
+        stack_name=LONGEST_STACK_NAME,
+        region=LONGEST_REGION,
+        overrides={"DeliveryMode": "fifo", "TopicNouns": nouns(MAX_TOPIC_NOUNS)},
+    ),
 }
 
 # ----- the documented limits --------------------------------------------------------------------

@@ -46,6 +46,17 @@ def _name(template: Template, logical: str, explicit: Any) -> str:
     return f"{template.stack_name}-{logical}"  # deterministic, so env.json can name it
 
 
+def topic_attributes(props: Mapping[str, Any]) -> dict[str, str]:
+    """A topic's attributes as CreateTopic takes them: FIFO and its deduplication. (moto keeps no
+    archive policy or throughput scope: devkit/fifo.py says what of FIFO topics is emulated.)"""
+    if str(props.get("FifoTopic", "")).lower() != "true":
+        return {}
+    return {
+        "FifoTopic": "true",
+        "ContentBasedDeduplication": str(props.get("ContentBasedDeduplication", False)).lower(),
+    }
+
+
 def webhook_function(template: Template) -> str:
     """The logical id of the receiver's function (the template's only function)."""
     functions = list(template.of_type(FUNCTION_TYPE))
@@ -78,9 +89,9 @@ def create_stack(template: Template, client: ClientFactory, secret_values: Mappi
             dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
         template.physical[logical] = {"Ref": name, "Arn": created["TableDescription"]["TableArn"]}
     for logical, resource in template.of_type("AWS::SNS::Topic").items():
-        props = resource.get("Properties") or {}
+        props = template.resolve(resource.get("Properties") or {})
         name = _name(template, logical, props.get("TopicName"))
-        arn = sns.create_topic(Name=name)["TopicArn"]
+        arn = sns.create_topic(Name=name, Attributes=topic_attributes(props))["TopicArn"]
         template.physical[logical] = {"Ref": arn, "TopicArn": arn, "TopicName": name}
     for logical, resource in template.of_type("AWS::S3::Bucket").items():
         name = _name(template, logical, (resource.get("Properties") or {}).get("BucketName")).lower()
@@ -116,22 +127,24 @@ def create_stack(template: Template, client: ClientFactory, secret_values: Mappi
     return stack
 
 
-_built: dict[tuple[tuple[str, str], ...], tuple[EmulatedStack, EmulatedState]] = {}
+_built: dict[tuple[tuple[tuple[str, str], ...], ...], tuple[EmulatedStack, EmulatedState]] = {}
 
 
-def emulated_stack(client: ClientFactory, secret_values: Mapping[str, str]) -> EmulatedStack:
-    """template.yaml's stack, with its defaults, in the in-process mock just started (`mock_aws()`).
+def emulated_stack(
+    client: ClientFactory, secret_values: Mapping[str, str], overrides: Mapping[str, str] | None = None
+) -> EmulatedStack:
+    """template.yaml's stack, with its defaults or `overrides`, in the in-process mock just started (`mock_aws()`).
 
     Built the first time in this process; every later call restores a copy of moto's state as it
     was right after that build (devkit/snapshot.py): the same resources, in milliseconds instead of
     the forty-odd calls a build makes. The returned stack is shared: read it, do not change it.
     """
-    key = tuple(sorted(secret_values.items()))
+    key = (tuple(sorted(secret_values.items())), tuple(sorted((overrides or {}).items())))
     if key in _built:
         stack, state = _built[key]
         state.restore()
         return stack
-    stack = create_stack(Template.load(), client, secret_values)
+    stack = create_stack(Template.load(overrides=overrides), client, secret_values)
     _built[key] = (stack, EmulatedState.capture())
     return stack
 

@@ -17,8 +17,9 @@ from moto import mock_aws
 
 from devkit.atomic import atomic_dynamodb
 from devkit.events import HttpResponse, LambdaContext, cand_event, http_api_event, signed_headers
+from devkit.fifo import topic_deduplication
 from devkit.queues import Message, drain
-from devkit.reliability import SCENARIOS, SENDERS, Report, render
+from devkit.reliability import MODES, SCENARIOS, SENDERS, Report, render
 from devkit.runtime import fresh_session, reset_handler_state
 from devkit.stack import EmulatedStack, emulated_stack
 
@@ -100,31 +101,49 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
-    with mock_aws(), atomic_dynamodb():
+    with mock_aws(), atomic_dynamodb(), topic_deduplication():
         boto3.DEFAULT_SESSION = fresh_session()  # `boto3.client(...)` in tests: models loaded once (moto restores it)
         reset_handler_state()
         yield
     reset_handler_state()
 
 
-@pytest.fixture
-def stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> EmulatedStack:
-    """The template's resources in moto; the function's environment set as the template sets it.
+def start_stack(monkeypatch: pytest.MonkeyPatch, overrides: dict[str, str] | None = None) -> EmulatedStack:
+    """The template's resources in moto (with `overrides` of its parameters); the function's
+    environment set as the template sets it, and a fresh container.
 
     Built once per test process and restored for each test (devkit/stack.py: `emulated_stack`), so
     every test starts from exactly what the template makes. The signing secret is read from the
     emulated Secrets Manager, as deployed.
     """
     secrets = {"SigningSecretStore": SECRET, "CandTokenStore": CAND_TOKEN}
-    emulated = emulated_stack(lambda service: boto3.client(service, region_name=REGION), secrets)
+    emulated = emulated_stack(lambda service: boto3.client(service, region_name=REGION), secrets, overrides)
     for name, value in emulated.environment.items():
         monkeypatch.setenv(name, value)
+    reset_handler_state()
     return dataclasses.replace(emulated, environment=dict(emulated.environment))
+
+
+@pytest.fixture
+def stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> EmulatedStack:
+    """The stack with the template's defaults (DeliveryMode=standard)."""
+    return start_stack(monkeypatch)
+
+
+@pytest.fixture
+def fifo_stack(aws: None, monkeypatch: pytest.MonkeyPatch) -> EmulatedStack:
+    """The stack with DeliveryMode=fifo: FIFO topics, each subscribed by a FIFO queue."""
+    return start_stack(monkeypatch, {"DeliveryMode": "fifo"})
 
 
 @pytest.fixture
 def receiver(stack: EmulatedStack) -> Receiver:
     return Receiver(stack)
+
+
+@pytest.fixture
+def fifo_receiver(fifo_stack: EmulatedStack) -> Receiver:
+    return Receiver(fifo_stack)
 
 
 # ----- the fault-injection report: made from the runs the tests make, printed once at the end -----
@@ -142,10 +161,11 @@ def keep_report(request: pytest.FixtureRequest) -> Callable[[Report], None]:
     """Keep a scenario's report for the session's summary, named so that it sorts as the report does."""
 
     def keep(report: Report) -> None:
+        mode = MODES.index(report.mode)
         sender = next(i for i, s in enumerate(SENDERS) if s.name == report.sender)
         scenario = next(i for i, s in enumerate(SCENARIOS) if s.name == report.scenario)
         REPORTS.mkdir(parents=True, exist_ok=True)
-        (REPORTS / f"{sender}-{scenario:02d}.json").write_text(report.to_json(), encoding="utf-8")
+        (REPORTS / f"{mode}-{sender}-{scenario:02d}.json").write_text(report.to_json(), encoding="utf-8")
 
     return keep
 

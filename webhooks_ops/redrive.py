@@ -109,7 +109,13 @@ def _redrive_one(body: str, settings: Settings, claims: Claims, sns: Any, visibi
         topic_arn = kept["topic_arn"] or settings.catch_all_topic_arn
         if not isinstance(topic_arn, str):
             return "invalid"
-        outgoing = Outgoing(topic_arn, kept["message"], kept["attributes"] or {})
+        outgoing = Outgoing(
+            topic_arn,
+            kept["message"],
+            kept["attributes"] or {},
+            kept.get("message_group_id"),
+            kept.get("message_deduplication_id"),
+        )
         claim_key, source = kept["claim_key"], kept.get("source", "")
     except (ValueError, KeyError, TypeError, AttributeError):
         return "invalid"
@@ -151,6 +157,12 @@ def _sendable(outgoing: Outgoing) -> bool:
     if not (isinstance(outgoing.topic_arn, str) and outgoing.topic_arn.startswith("arn:")):
         return False
     if not isinstance(outgoing.message, str) or not isinstance(attributes, dict) or len(attributes) > 10:
+        return False
+    fifo_ids = (outgoing.group_id, outgoing.deduplication_id)
+    if outgoing.topic_arn.endswith(".fifo"):  # a FIFO topic refuses a message without both ids
+        if not all(publishing.is_fifo_id(value) for value in fifo_ids):
+            return False
+    elif fifo_ids != (None, None):  # and a standard topic refuses a message with them
         return False
     if not all(
         isinstance(name, str)

@@ -14,6 +14,7 @@ from handler.errors import Unavailable
 
 MINUTE = 60
 DAY = 24 * 60 * MINUTE
+DELIVERY_MODES = ("standard", "fifo")  # template.yaml's DeliveryMode (docs/delivery-modes.md)
 MAX_BODY_BYTES = 1_000_000  # template.yaml's MaxBodyBytes: the most whose 413 still reaches the function
 
 
@@ -31,6 +32,7 @@ class Settings:
     max_body_bytes: int
     payload_bucket: str | None
     failure_queue_url: str | None
+    fifo: bool = False  # DeliveryMode=fifo: FIFO topics, each message with its group and deduplication ids
     environment: Mapping[str, str] = field(default_factory=dict, repr=False)  # what providers declare, by name
     deployed: bool = False  # in a real Lambda function, where local credentials never count
 
@@ -87,14 +89,18 @@ def deployed(env: Mapping[str, str]) -> bool:
 def from_env(env: Mapping[str, str]) -> Settings:
     """Build Settings from an environment mapping (pure, so tests can pass any mapping).
 
-    Topic ARNs are `TOPIC_ARN_PREFIX + noun` for each noun in `TOPIC_NOUNS`: the template names each
-    topic that way, so the list of nouns lives in one template parameter.
+    Topic ARNs are `TOPIC_ARN_PREFIX + noun + TOPIC_ARN_SUFFIX` for each noun in `TOPIC_NOUNS`: the
+    template names each topic that way (the suffix is `.fifo` for FIFO topics), so the list of nouns
+    lives in one template parameter.
     """
-    prefix = env.get("TOPIC_ARN_PREFIX", "")
+    prefix, suffix = env.get("TOPIC_ARN_PREFIX", ""), env.get("TOPIC_ARN_SUFFIX", "")
+    mode = env.get("DELIVERY_MODE", "").strip() or "standard"
+    if mode not in DELIVERY_MODES:
+        raise Unavailable("the receiver is not configured (DELIVERY_MODE must be standard or fifo)", "not_configured")
     nouns = split_list(env.get("TOPIC_NOUNS"))
     return Settings(
         table_name=env.get("TABLE_NAME") or None,
-        topic_arns={noun: prefix + noun for noun in nouns} if prefix else {},
+        topic_arns={noun: prefix + noun + suffix for noun in nouns} if prefix else {},
         catch_all_topic_arn=env.get("CATCH_ALL_TOPIC_ARN") or None,
         secret_cache_seconds=_int(env, "SECRET_CACHE_SECONDS", 5 * MINUTE),
         replay_window_seconds=_int(env, "REPLAY_WINDOW_SECONDS", 15 * MINUTE),
@@ -103,6 +109,7 @@ def from_env(env: Mapping[str, str]) -> Settings:
         max_body_bytes=_int(env, "MAX_BODY_BYTES", MAX_BODY_BYTES),
         payload_bucket=env.get("PAYLOAD_BUCKET") or None,
         failure_queue_url=env.get("FAILURE_QUEUE_URL") or None,
+        fifo=mode == "fifo",
         environment=dict(env),
         deployed=deployed(env),
     )

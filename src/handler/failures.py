@@ -11,7 +11,6 @@ within the dedupe window (DEDUPE_TTL_DAYS). The envelope below is the contract b
 from __future__ import annotations
 
 import json
-import re
 import time
 from typing import Any
 
@@ -27,12 +26,18 @@ from handler.publishing import Outgoing
 logger = Logger(child=True)
 ENVELOPE_VERSION = 1
 SQS_MAX_MESSAGE_BYTES = 262_144
-SNS_NUMBER_LIMIT = "1e300"  # SNS takes Number values between -10^300 and 10^300
-_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
-def envelope(event: Event, outgoing: Outgoing | None, claim_key: str, reason: str) -> dict[str, Any]:
+def envelope(
+    event: Event, outgoing: Outgoing | None, claim_key: str, reason: str, fifo: bool = False
+) -> dict[str, Any]:
     """What the queue keeps: the exact SNS message (or the raw body, if it never got that far) and its claim."""
+    group: str | None
+    deduplication: str | None
+    if outgoing is None and fifo:  # never got as far as a message: the ids it would have had
+        group, deduplication = publishing.group_id(event), publishing.deduplication_id(event)
+    else:
+        group, deduplication = (outgoing.group_id, outgoing.deduplication_id) if outgoing else (None, None)
     return {
         "version": ENVELOPE_VERSION,
         "claim_key": claim_key,
@@ -41,6 +46,10 @@ def envelope(event: Event, outgoing: Outgoing | None, claim_key: str, reason: st
         "topic_arn": outgoing.topic_arn if outgoing else None,
         "message": outgoing.message if outgoing else event.body.decode("utf-8"),
         "attributes": dict(outgoing.attributes) if outgoing else None,
+        # FIFO topics only: kept so that the redrive publishes with the same group and deduplication
+        # ids, and SNS drops it should a retry of the sender have published it within the interval
+        "message_group_id": group,
+        "message_deduplication_id": deduplication,
         "failed_at": int(time.time()),
         "reason": reason[:500],
     }
@@ -68,13 +77,13 @@ def record(
         outgoing = None
     except publishing.PublishFailed as error:  # S3 refused the large body
         return _not_kept(event, claim_key, str(error))
-    body = _envelope_body(event, outgoing, claim_key, reason)
+    body = _envelope_body(event, outgoing, claim_key, reason, settings.fifo)
     if len(body.encode("utf-8")) > SQS_MAX_MESSAGE_BYTES and outgoing is not None and settings.payload_bucket:
         try:
             outgoing = _offloaded(event, outgoing, settings.payload_bucket, clients("s3"))
         except publishing.PublishFailed as error:
             return _not_kept(event, claim_key, str(error))
-        body = _envelope_body(event, outgoing, claim_key, reason)
+        body = _envelope_body(event, outgoing, claim_key, reason, settings.fifo)
     if len(body.encode("utf-8")) > SQS_MAX_MESSAGE_BYTES:
         return _not_kept(event, claim_key, "too large for the failure queue and no payload bucket")
     try:
@@ -91,8 +100,8 @@ def record(
     return True
 
 
-def _envelope_body(event: Event, outgoing: Outgoing | None, claim_key: str, reason: str) -> str:
-    return json.dumps(envelope(event, outgoing, claim_key, reason), separators=(",", ":"))
+def _envelope_body(event: Event, outgoing: Outgoing | None, claim_key: str, reason: str, fifo: bool) -> str:
+    return json.dumps(envelope(event, outgoing, claim_key, reason, fifo), separators=(",", ":"))
 
 
 def _offloaded(event: Event, outgoing: Outgoing, bucket: str, s3: Any) -> Outgoing:
@@ -101,7 +110,7 @@ def _offloaded(event: Event, outgoing: Outgoing, bucket: str, s3: Any) -> Outgoi
         return outgoing
     size = {"DataType": "Number", "StringValue": str(len(event.body))}
     attributes = {**outgoing.attributes, publishing.SIZE_ATTRIBUTE: size}
-    return Outgoing(outgoing.topic_arn, publishing.offload(event, bucket, s3), attributes)
+    return outgoing._replace(message=publishing.offload(event, bucket, s3), attributes=attributes)
 
 
 def _not_kept(event: Event, claim_key: str, why: str) -> bool:

@@ -28,7 +28,9 @@ class Event(NamedTuple):
 
     `event_id` is unique per event within its source and is what deduplicates it; the claim
     namespaces it by `source`, so two providers can never collide. `attributes` are the provider's
-    extra SNS filter attributes (empty values are left out when publishing).
+    extra SNS filter attributes (empty values are left out when publishing). `group` names the
+    object the event is about, so that in the FIFO delivery mode a subscriber receives the events of
+    one object in the order they were published; the provider chooses it per noun.
     """
 
     source: str
@@ -38,6 +40,7 @@ class Event(NamedTuple):
     verb: str | None
     body: bytes
     attributes: Mapping[str, str] = _NOTHING
+    group: str = ""  # the object it is about, e.g. "post:<id>": its FIFO message group (publishing.group_id)
 
 
 class Reply(NamedTuple):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -35,11 +36,51 @@ class PublishFailed(Exception):
 
 
 class Outgoing(NamedTuple):
-    """An SNS message ready to publish: the topic, the message text and its SNS attributes."""
+    """An SNS message ready to publish: the topic, the message text and its SNS attributes, and for a
+    FIFO topic its message group and deduplication ids."""
 
     topic_arn: str
     message: str
     attributes: Mapping[str, Mapping[str, str]]
+    group_id: str | None = None
+    deduplication_id: str | None = None
+
+
+# SNS FIFO ids: at most 128 characters, letters, digits and punctuation (Publish, MessageGroupId and
+# MessageDeduplicationId: https://docs.aws.amazon.com/sns/latest/api/API_Publish.html).
+MAX_FIFO_ID = 128
+_FIFO_ID = re.compile(r"[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}")
+_OBJECT_ID = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
+
+
+def is_fifo_id(value: object) -> bool:
+    """Whether SNS takes `value` as a MessageGroupId or MessageDeduplicationId."""
+    return isinstance(value, str) and _FIFO_ID.fullmatch(value) is not None
+
+
+def fifo_id(value: str) -> str:
+    """`value` when SNS takes it as a FIFO id as it is, else a digest of it (same value, same id)."""
+    if is_fifo_id(value):
+        return value
+    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def group_id(event: Event) -> str:
+    """The event's FIFO message group: the object it is about, as its provider names it, or (never
+    empty) its source and noun. An object id that is not a plain id (a sender's choice, of any
+    length) is replaced by its digest, so a group is always a bounded, valid id."""
+    if event.group:
+        kind, _, object_id = event.group.partition(":")
+        if object_id and not _OBJECT_ID.fullmatch(object_id):
+            object_id = hashlib.sha256(object_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return fifo_id(f"{event.source}:{kind}:{object_id}" if object_id else f"{event.source}:{kind}")
+    return fifo_id(f"{event.source}:{event.noun.lower()}")
+
+
+def deduplication_id(event: Event) -> str:
+    """The event's claim key (source and event id): a publish again within SNS's deduplication
+    interval, by a retry or the redrive, is dropped by SNS."""
+    return fifo_id(f"{event.source}:{event.event_id}")
 
 
 def message_attributes(event: Event) -> dict[str, str]:
@@ -98,9 +139,11 @@ def payload_key(event: Event) -> str:
 
 def inline(event: Event, settings: Settings) -> Outgoing:
     """The message for an event with its body as is, whatever its size."""
-    return Outgoing(
-        settings.topic_for(event.noun), event.body.decode("utf-8"), sns_attributes(message_attributes(event))
-    )
+    topic, message = settings.topic_for(event.noun), event.body.decode("utf-8")
+    attributes = sns_attributes(message_attributes(event))
+    if settings.fifo:
+        return Outgoing(topic, message, attributes, group_id(event), deduplication_id(event))
+    return Outgoing(topic, message, attributes)
 
 
 def prepare(event: Event, settings: Settings, clients: ClientFactory) -> Outgoing:
@@ -111,7 +154,7 @@ def prepare(event: Event, settings: Settings, clients: ClientFactory) -> Outgoin
     if not settings.payload_bucket:
         raise PayloadTooLarge("the event is larger than SNS accepts and no payload bucket is configured")
     attributes = {**outgoing.attributes, SIZE_ATTRIBUTE: {"DataType": "Number", "StringValue": str(len(event.body))}}
-    return Outgoing(outgoing.topic_arn, offload(event, settings.payload_bucket, clients("s3")), attributes)
+    return outgoing._replace(message=offload(event, settings.payload_bucket, clients("s3")), attributes=attributes)
 
 
 def offload(event: Event, bucket: str, s3: Any) -> str:
@@ -130,9 +173,12 @@ def send(outgoing: Outgoing, sns: Any) -> str:
     """Publish the prepared message once; returns the SNS message id or raises PublishFailed."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    fifo = {}
+    if outgoing.group_id:
+        fifo = {"MessageGroupId": outgoing.group_id, "MessageDeduplicationId": outgoing.deduplication_id}
     try:
         response = sns.publish(
-            TopicArn=outgoing.topic_arn, Message=outgoing.message, MessageAttributes=dict(outgoing.attributes)
+            TopicArn=outgoing.topic_arn, Message=outgoing.message, MessageAttributes=dict(outgoing.attributes), **fifo
         )
     except (BotoCoreError, ClientError) as error:
         raise PublishFailed(f"SNS publish to {outgoing.topic_arn} failed: {error}") from error

@@ -44,7 +44,7 @@ def test_every_topic_has_one_firehose_subscription_with_the_envelope_and_no_repl
     assert len(subscriptions) == len(topics)
     for subscription in subscriptions.values():
         props = subscription["Properties"]
-        assert subscription["Condition"] == "ArchiveEvents"
+        assert subscription["Condition"] == "ArchiveToS3"
         assert props["Protocol"] == "firehose"
         assert props["Endpoint"] == {"Fn::GetAtt": ["ArchiveDeliveryStream", "Arn"]}
         assert props["SubscriptionRoleArn"] == {"Fn::GetAtt": ["ArchiveSubscriptionRole", "Arn"]}
@@ -168,7 +168,11 @@ def test_the_athena_table_projects_source_noun_and_day_from_the_layout(cfn: dict
 def test_the_archive_can_be_turned_off() -> None:
     cfn = translated()
     assert cfn["Conditions"]["ArchiveEvents"] == {"Fn::Equals": [{"Ref": "EnableArchive"}, "true"]}
-    conditional = {logical for logical, r in cfn["Resources"].items() if r.get("Condition") == "ArchiveEvents"}
+    # FIFO topics keep their own archive instead (docs/delivery-modes.md)
+    assert cfn["Conditions"]["ArchiveToS3"] == {
+        "Fn::And": [{"Condition": "ArchiveEvents"}, {"Fn::Not": [{"Condition": "Fifo"}]}]
+    }
+    conditional = {logical for logical, r in cfn["Resources"].items() if r.get("Condition") == "ArchiveToS3"}
     assert conditional == ARCHIVE_RESOURCES | set(of_type(cfn, "AWS::SNS::Subscription"))
     off = Template.load(overrides={"EnableArchive": "false"})
     assert not any(logical in off.resources for logical in ARCHIVE_RESOURCES)

@@ -135,7 +135,9 @@ def test_function_may_publish_to_each_noun_topic_and_no_other(cfn: dict[str, Any
             "Resource": {"Fn::GetAtt": [topic, "TopicArn"]},
         }
     for topic in topics.values():
-        assert topic["Properties"]["TopicName"]["Fn::Sub"].startswith("${AWS::StackName}-")
+        fifo, standard = topic["Properties"]["TopicName"]["Fn::If"][1:]  # DeliveryMode
+        assert fifo["Fn::Sub"].startswith("${AWS::StackName}-") and fifo["Fn::Sub"].endswith(".fifo")
+        assert standard["Fn::Sub"].startswith("${AWS::StackName}-")
         assert topic["Properties"]["KmsMasterKeyId"] == "alias/aws/sns"
 
 

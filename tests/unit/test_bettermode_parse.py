@@ -80,7 +80,7 @@ def test_test_without_challenge_is_bad_request(document):
 
 
 @pytest.mark.parametrize(
-    ("name", "event_id", "noun", "verb", "attributes"),
+    ("name", "event_id", "noun", "verb", "attributes", "group"),
     [
         (
             "post.published",
@@ -88,6 +88,7 @@ def test_test_without_challenge_is_bad_request(document):
             "POST",
             "PUBLISHED",
             {"network_id": "CAxOmI7I7t", "space_id": "kBMLH6nwC78J", "actor_id": "olQ88vTqYp"},
+            "post:7YLkAXyezVhHloA",
         ),
         (
             "member.created",
@@ -95,6 +96,7 @@ def test_test_without_challenge_is_bad_request(document):
             "MEMBER",
             "CREATED",
             {"network_id": "CAxOmI7I7t", "actor_id": "vBvRy32yvV"},
+            "member:zENywtyv1G",
         ),
         (
             "network.updated",
@@ -102,6 +104,7 @@ def test_test_without_challenge_is_bad_request(document):
             "NETWORK",
             "UPDATED",
             {"network_id": "ONyPnp8I8o", "actor_id": "olQ88vTqYp"},
+            "network:ONyPnp8I8o",
         ),
         (
             "reaction.added",
@@ -109,6 +112,7 @@ def test_test_without_challenge_is_bad_request(document):
             "REACTION",
             "ADDED",
             {"network_id": "CAxOmI7I7t", "space_id": "kBMLH6nwC78J", "actor_id": "olQ88vTqYp"},
+            "post:kCPt3feq0MCIT6w",  # with the post it is on
         ),
         (
             "space.created",
@@ -117,11 +121,12 @@ def test_test_without_challenge_is_bad_request(document):
             "CREATED",
             # a space's own spaceId is in target, not on the object
             {"network_id": "CAxOmI7I7t", "space_id": "ky4X0Ci6q4M5", "actor_id": "olQ88vTqYp"},
+            "space:ky4X0Ci6q4M5",
         ),
     ],
     ids=["post.published", "member.created", "network.updated", "reaction.added", "space.created"],
 )
-def test_subscription_samples(name, event_id, noun, verb, attributes):
+def test_subscription_samples(name, event_id, noun, verb, attributes, group):
     # each sample file is named after its event: data.name
     body = sample_bytes(name)
     delivery = bettermode.parse(Request(headers={}, body=body))
@@ -134,6 +139,7 @@ def test_subscription_samples(name, event_id, noun, verb, attributes):
             verb=verb,
             body=body,
             attributes=attributes,
+            group=group,
         ),
         {"type": "SUBSCRIPTION", "status": "SUCCEEDED"},
     )
@@ -274,6 +280,7 @@ def test_app_lifecycle_event(kind, verb):
             verb=verb,
             body=body,
             attributes={"network_id": "net", "app_id": "app-1"},
+            group="app_installation:inst-1",  # install and uninstall in one group, in order
         ),
         {"type": kind, "status": "SUCCEEDED"},
     )

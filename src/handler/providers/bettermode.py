@@ -30,6 +30,19 @@ HEADER_FAMILIES = (
 APP_LIFECYCLE = {"APP_INSTALLED": "INSTALLED", "APP_UNINSTALLED": "UNINSTALLED"}
 APP_NOUN = "APP_INSTALLATION"
 
+# The object each noun's events are about: its FIFO message group (docs/delivery-modes.md), so that a
+# subscriber gets one object's events in order. (kind, parts): each part is the first of its
+# `|`-separated paths in `data` that holds an id; a noun not listed groups by its `object.id`.
+GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "POST": ("post", ("object.id",)),  # a post (or reply) and its lifecycle
+    "REACTION": ("post", ("object.postId|target.postId",)),  # with the post it is on
+    "MODERATION": ("post", ("target.postId|object.entityId",)),  # with the post it moderates
+    "SPACE_MEMBERSHIP": ("space_membership", ("object.spaceId|target.spaceId", "object.memberId|target.memberId")),
+    "MEMBER": ("member", ("object.id|target.memberId",)),
+    "SPACE": ("space", ("object.id|target.spaceId",)),
+    "NETWORK": ("network", ("object.id|target.networkId",)),
+}
+
 # Request types answered without publishing, with the `data` each expects back.
 REPLY_DATA: dict[str, Any] = {
     "INTERACTION": {"interactions": []},
@@ -90,6 +103,7 @@ def subscription_event(document: dict[str, Any], body: bytes) -> Event:
     verb = optional_text(data.get("verb"))
     name = optional_text(data.get("name")) or (f"{noun}.{verb}" if verb else noun)
     target = optional_object(data, "target")
+    kind, parts = GROUPS.get(noun, (noun.lower(), ("object.id",)))
     return Event(
         source=SOURCE,
         event_id=event_id,
@@ -103,6 +117,7 @@ def subscription_event(document: dict[str, Any], body: bytes) -> Event:
             or optional_text(target.get("spaceId")),
             actor_id=optional_text(optional_object(data, "actor").get("id")),
         ),
+        group=group(kind, data, parts),
     )
 
 
@@ -127,4 +142,21 @@ def app_event(document: dict[str, Any], kind: str, body: bytes) -> Event:
             network_id=optional_text(document.get("networkId")) or optional_text(data.get("networkId")),
             app_id=optional_text(data.get("appId")),
         ),
+        group=f"{APP_NOUN.lower()}:{installation_id}",
     )
+
+
+def group(kind: str, data: dict[str, Any], parts: tuple[str, ...]) -> str:
+    """`kind:<id>[.<id>]` from the first path of each part that holds an id; `kind` alone if one has none."""
+    ids = []
+    for part in parts:
+        found = None
+        for path in part.split("|"):
+            parent, _, name = path.partition(".")
+            found = optional_text(optional_object(data, parent).get(name))
+            if found:
+                break
+        if not found:
+            return kind
+        ids.append(found)
+    return f"{kind}:{'.'.join(ids)}"

@@ -44,6 +44,7 @@ def parse(request: Request) -> Parsed:
     kind = required_text(document, "type", "body")
     noun, _, verb = kind.partition(".")
     context = optional_object(document, "context")
+    object_id = optional_text(optional_object(document, "payload").get("id"))
     return Publish(
         Event(
             source=SOURCE,
@@ -58,6 +59,8 @@ def parse(request: Request) -> Parsed:
                 actor_id=optional_text(context.get("profileId")),
                 origin_community_id=optional_text(context.get("originCommunityId")),
             ),
+            # its FIFO message group: the payload's object (a product, a member, a message ...)
+            group=f"{noun.lower()}:{object_id}" if object_id else noun.lower(),
         ),
         REPLY,
     )
