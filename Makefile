@@ -2,7 +2,7 @@
 #   make demo    - every sample event through the real handler on an emulated stack (no AWS, no Docker)
 #   make serve   - the handler over HTTP on 127.0.0.1:3000, AWS emulated by the moto server
 #   make events  - re-stamp and re-sign events/*.json with the local secret (for sam local invoke)
-#   make test    - the test suite (moto; no AWS account, no Docker), on every core
+#   make test    - the test suite (moto; no AWS account, no Docker), on every core (and one more worker)
 #   make test-fast - the unit tests only: pure modules and the template (the inner loop)
 #   make reliability - inject a fault at every pipeline step and print what was lost or doubled
 #                  (make test runs the same scenarios and prints the same report at its end)
@@ -42,8 +42,12 @@ serve: $(STAMP)
 events: $(STAMP)
 	$(BIN)/python -m devkit events
 
+# One worker more than there are cores: the fault scenarios and the local servers spend much of their
+# time waiting (a claim's lease, a socket), and work stealing keeps every worker busy to the end.
+WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m unit -q
