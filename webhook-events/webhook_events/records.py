@@ -11,6 +11,7 @@ a handler always sees the event itself.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ class Delivery(Generic[E]):
     body: str  # the webhook body exactly as the platform sent it (fetched from S3 if it was offloaded)
     message_id: str  # SQS's or SNS's id of this delivery, not of the event: a redelivery has another
     topic_arn: str | None = None  # absent from raw SQS deliveries
+    group_id: str | None = None  # from a FIFO topic through a FIFO queue: the object's message group
+    sequence_number: str | None = None  # and its place in that group's order
 
     @property
     def event_id(self) -> str:
@@ -94,6 +97,8 @@ class _Message:
     attributes: dict[str, str]
     message_id: str
     topic_arn: str | None
+    group_id: str | None = None
+    sequence_number: str | None = None
 
 
 def _raw(record: Any) -> Mapping[str, Any]:
@@ -135,6 +140,8 @@ def _from_sns(document: Mapping[str, Any]) -> _Message:
         attributes=_sns_attributes(document.get("MessageAttributes")),
         message_id=str(document.get("MessageId", "")),
         topic_arn=document.get("TopicArn"),
+        group_id=document.get("MessageGroupId"),
+        sequence_number=document.get("SequenceNumber"),
     )
 
 
@@ -156,9 +163,12 @@ def _message(record: Any) -> _Message:
     body = raw.get("body", raw.get("Body"))
     if not isinstance(body, str):
         raise NotAnEvent("the record has neither an SQS body nor an SNS message")
+    # a FIFO queue's record: its group and sequence number (Lambda's `attributes`, boto3's `Attributes`)
+    system = raw.get("attributes", raw.get("Attributes")) or {}
+    fifo = {"group_id": system.get("MessageGroupId"), "sequence_number": system.get("SequenceNumber")}
     envelope = _envelope(body)
     if envelope is not None:
-        return _from_sns(envelope)
+        return dataclasses.replace(_from_sns(envelope), **{k: v for k, v in fifo.items() if v})
     attributes = raw.get("messageAttributes", raw.get("MessageAttributes")) or {}
     return _Message(
         text=body,
@@ -167,6 +177,7 @@ def _message(record: Any) -> _Message:
         },
         message_id=str(raw.get("messageId", raw.get("MessageId", ""))),
         topic_arn=None,
+        **fifo,
     )
 
 
@@ -199,7 +210,9 @@ def _deliver(message: _Message, model: type[E] | None, s3: Any | None) -> Delive
     body = resolve_body(message.text, s3)
     event: Any = parse_event(body) if model is None else model.model_validate_json(body)
     attributes = {name: value for name, value in message.attributes.items() if name != SIZE_ATTRIBUTE}
-    return Delivery(event, attributes, body, message.message_id, message.topic_arn)
+    return Delivery(
+        event, attributes, body, message.message_id, message.topic_arn, message.group_id, message.sequence_number
+    )
 
 
 @overload
