@@ -1,6 +1,7 @@
 # Developer commands. Each sets up what it needs on first use (a virtualenv per tool).
-#   make demo    - every sample event through the real handler on an emulated stack (no AWS, no Docker)
-#   make serve   - the handler over HTTP on 127.0.0.1:3000, AWS emulated by the moto server
+#   make demo    - every sample event through the real handler on an emulated stack (no AWS, no Docker);
+#                  MODE=fifo for the FIFO delivery mode (docs/delivery-modes.md)
+#   make serve   - the handler over HTTP on 127.0.0.1:3000, AWS emulated by the moto server (MODE=fifo too)
 #   make events  - re-stamp and re-sign events/*.json with the local secret (for sam local invoke)
 #   make test    - the test suite (moto; no AWS account, no Docker), on every core (and one more worker)
 #   make test-fast - the unit tests only: pure modules and the template (the inner loop)
@@ -33,11 +34,13 @@ $(STAMP): requirements-dev.txt src/requirements.txt pyproject.toml webhook-event
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --editable . --editable ./webhook-events
 	touch $(STAMP)
 
+MODE ?= standard
+
 demo: $(STAMP)
-	$(BIN)/python -m devkit demo
+	$(BIN)/python -m devkit demo --mode $(MODE)
 
 serve: $(STAMP)
-	$(BIN)/python -m devkit serve
+	$(BIN)/python -m devkit serve --mode $(MODE)
 
 events: $(STAMP)
 	$(BIN)/python -m devkit events

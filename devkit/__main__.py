@@ -9,8 +9,17 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devkit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="send every sample through the handler on an emulated stack; print a table")
+    demo_command = commands.add_parser(
+        "demo", help="send every sample through the handler on an emulated stack; print a table"
+    )
     serve = commands.add_parser("serve", help="serve the handler over HTTP on 127.0.0.1, backed by the moto server")
+    for command in (demo_command, serve):
+        command.add_argument(
+            "--mode",
+            choices=["standard", "fifo"],
+            default="standard",
+            help="the stack's DeliveryMode (default standard)",
+        )
     serve.add_argument("--port", type=int, default=3000, help="HTTP port of the webhook endpoint (default 3000)")
     serve.add_argument("--aws-port", type=int, default=5000, help="port of the moto server (default 5000)")
     serve.add_argument("--secret", default=None, help="signing secret to accept (default: the local one)")
@@ -38,11 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from devkit import demo
 
-        return demo.main()
+        return demo.main(mode=args.mode)
     if args.command == "serve":
         from devkit import endpoint
 
-        return endpoint.main(args.port, args.aws_port, secret, "INFO" if args.logs else "WARNING")
+        return endpoint.main(args.port, args.aws_port, secret, "INFO" if args.logs else "WARNING", args.mode)
     if args.command == "send":
         from devkit import sender
 

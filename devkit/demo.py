@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
+from devkit.fifo import topic_deduplication
 from devkit.queues import Message, drain
 from devkit.runtime import REGION, handler_environment, invoke
 from devkit.samples import SAMPLES, Sample, local_secrets
@@ -53,15 +54,18 @@ def _send(stack: EmulatedStack, sqs: object, case: str, sample: Sample, expect_p
     return Row(case, response.status, _answer(response.body), received, sample.status, expect_published)
 
 
-def run() -> list[Row]:
-    """Send every sample through the handler on a fresh emulated stack; one Row per request."""
+def run(mode: str = "standard") -> list[Row]:
+    """Send every sample through the handler on a fresh emulated stack (DeliveryMode `mode`); one Row per request."""
     import boto3
     from moto import mock_aws
 
     rows: list[Row] = []
-    with mock_aws(), handler_environment({}):
+    overrides = {"DeliveryMode": mode}
+    with mock_aws(), topic_deduplication(), handler_environment({}):
         stack = create_stack(
-            Template.load(), lambda service: boto3.client(service, region_name=REGION), local_secrets()
+            Template.load(overrides=overrides),
+            lambda service: boto3.client(service, region_name=REGION),
+            local_secrets(),
         )
         sqs = boto3.client("sqs", region_name=REGION)
         with handler_environment(
@@ -102,7 +106,8 @@ def render(rows: list[Row], out: TextIO) -> None:
     )
 
 
-def main(out: TextIO = sys.stdout) -> int:
-    rows = run()
+def main(out: TextIO = sys.stdout, mode: str = "standard") -> int:
+    rows = run(mode)
+    out.write(f"DeliveryMode={mode}\n")
     render(rows, out)
     return 0 if all(row.as_expected for row in rows) else 1

@@ -94,7 +94,9 @@ class LocalEndpoint:
         on_message: OnMessage | None = None,
         on_request: Callable[[str], None] | None = None,
         log_level: str = "WARNING",
+        mode: str = "standard",
     ) -> None:
+        self.mode = mode  # the stack's DeliveryMode
         self.port = port or free_port()
         self.aws_port = aws_port or free_port()
         self.secret = secret
@@ -131,7 +133,8 @@ class LocalEndpoint:
 
     def start(self) -> LocalEndpoint:
         self._start_aws()
-        self.stack = create_stack(Template.load(), self.client, local_secrets(self.secret, self.cand_token))
+        template = Template.load(overrides={"DeliveryMode": self.mode})
+        self.stack = create_stack(template, self.client, local_secrets(self.secret, self.cand_token))
         variables = self.stack.environment | {
             "AWS_ENDPOINT_URL": self.aws_url,
             "POWERTOOLS_LOG_LEVEL": self.log_level,
@@ -213,7 +216,7 @@ def _print_message(topic: str, message: Message) -> None:
     print(f"  [{topic} subscriber] {message.attributes.get('event_name')}  {attributes}", flush=True)
 
 
-def main(port: int, aws_port: int, secret: str, log_level: str = "WARNING") -> int:
+def main(port: int, aws_port: int, secret: str, log_level: str = "WARNING", mode: str = "standard") -> int:
     endpoint = LocalEndpoint(
         port,
         aws_port,
@@ -221,11 +224,12 @@ def main(port: int, aws_port: int, secret: str, log_level: str = "WARNING") -> i
         on_message=_print_message,
         on_request=lambda line: print(line, flush=True),
         log_level=log_level,
+        mode=mode,
     )
     with endpoint:
         print(f"Bettermode webhook URL: {endpoint.url}")
         print(f"canD webhook URL:       {endpoint.cand_url}")
-        print(f"Emulated AWS (moto server): {endpoint.aws_url}  signing secret: {secret}")
+        print(f"Emulated AWS (moto server): {endpoint.aws_url}  signing secret: {secret}  DeliveryMode={mode}")
         print("Try it:")
         print(f"  python -m devkit send events/bettermode-post.published.json --url {endpoint.url}")
         print("Subscriber queues report what they receive below. Ctrl-C stops.\n", flush=True)

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from devkit import demo
 from devkit.samples import SAMPLES
 
 
-def test_demo_sends_every_sample_and_everything_is_as_expected() -> None:
-    rows = demo.run()
+@pytest.mark.parametrize(("mode", "suffix"), [("standard", ""), ("fifo", ".fifo")])
+def test_demo_sends_every_sample_and_everything_is_as_expected(mode: str, suffix: str) -> None:
+    rows = demo.run(mode)
     assert [row for row in rows if not row.as_expected] == []
     assert len(rows) == len(SAMPLES) + 2  # every sample, and one redelivery per provider
     published = {row.case: topic for row in rows for topic in row.received}
-    assert published["bettermode-post.published"] == "POST"
-    assert published["bettermode-space_membership.created"] == "SPACE_MEMBERSHIP"
-    assert published["bettermode-widget.spun"] == "OTHER"
-    assert published["cand-member.activated"] == "MEMBER"
-    assert published["cand-product.created"] == "OTHER"
+    assert published["bettermode-post.published"] == "POST" + suffix
+    assert published["bettermode-space_membership.created"] == "SPACE_MEMBERSHIP" + suffix
+    assert published["bettermode-widget.spun"] == "OTHER" + suffix
+    assert published["cand-member.activated"] == "MEMBER" + suffix
+    assert published["cand-product.created"] == "OTHER" + suffix
     again = [row for row in rows if row.case.endswith("(again)")]
     assert [row.status for row in again] == [200, 200]
     assert [row.received for row in again] == [{}, {}]
