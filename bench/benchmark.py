@@ -56,6 +56,11 @@ PRICES = {  # us-east-1 list prices, arm64, without the free tier
     "lambda_arm_gb_second": 0.0000133334,
     "dynamodb_write_request_units_per_million": 0.625,
     "sns_publishes_per_million": 0.50,  # per 64 KB chunk of a message
+    # DeliveryMode=fifo: FIFO topics bill requests and payload, and each delivery to a subscription
+    "sns_fifo_publishes_per_million": 0.30,
+    "sns_fifo_publish_payload_gb": 0.017,
+    "sns_fifo_deliveries_per_million": 0.01,
+    "sns_fifo_delivery_payload_gb": 0.001,
     "cloudwatch_logs_ingested_gb": 0.50,
     "secrets_manager_per_10k_calls": 0.05,
 }
@@ -415,6 +420,21 @@ def cost_per_million(duration_ms: float, log_bytes: int) -> dict[str, float]:
     }
 
 
+def fifo_sns_delivery_cost(size: int) -> float:
+    """Dollars per million deliveries of `size`-byte messages from a FIFO topic to one subscription."""
+    return (
+        PRICES["sns_fifo_deliveries_per_million"] + 1_000_000 * size / 1024**3 * PRICES["sns_fifo_delivery_payload_gb"]
+    )
+
+
+def fifo_sns_cost(size: int, subscriptions: int = 1) -> float:
+    """Dollars per million `size`-byte events through a FIFO topic to `subscriptions` SQS subscriptions."""
+    publish = (
+        PRICES["sns_fifo_publishes_per_million"] + 1_000_000 * size / 1024**3 * PRICES["sns_fifo_publish_payload_gb"]
+    )
+    return publish + subscriptions * fifo_sns_delivery_cost(size)
+
+
 # ----- the report ----------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.benchmark", description=__doc__.split("\n\n")[0])
@@ -506,6 +526,13 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     )
     for item, dollars in costs.items():
         write(f"   {item:<36} ${dollars:7.3f}\n")
+    fifo_sns = fifo_sns_cost(10 * 1024)
+    standard_sns = PRICES["sns_publishes_per_million"]
+    write(
+        f"   with DeliveryMode=fifo, SNS is ${fifo_sns:.3f} instead of ${standard_sns:.3f} (publish and 10 KB of "
+        "payload, and one SQS subscription's delivery and payload; each further subscription "
+        f"${fifo_sns_delivery_cost(10 * 1024):.3f}): total ${sum(costs.values()) - standard_sns + fifo_sns:.3f}\n"
+    )
     write(
         f"   {'total':<36} ${sum(costs.values()):7.3f}  (a redelivery costs one DynamoDB read-and-fail write instead)\n"
         f"   not per event: the secret, read once per container every 5 minutes (${secrets_per_month:.2f} a month "
