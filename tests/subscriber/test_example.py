@@ -41,7 +41,9 @@ class SubscriberTemplate(Template):
 
 
 def receiver_exports(template: Template) -> dict[str, str]:
-    outputs = template.document["Outputs"].values()
+    outputs = [
+        o for o in template.document["Outputs"].values() if "Condition" not in o or template.condition(o["Condition"])
+    ]
     return {template.resolve(o["Export"]["Name"]): template.resolve(o["Value"]) for o in outputs if "Export" in o}
 
 
@@ -155,12 +157,12 @@ class Subscriber:
     handled: list[str]
 
 
-def create_example(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> Subscriber:
+def create_example(receiver: Receiver, monkeypatch: pytest.MonkeyPatch, mode: str = "standard") -> Subscriber:
     sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     template = SubscriberTemplate.load(
         EXAMPLE / "template.yaml",
-        overrides={"NetworkId": NETWORK},
+        overrides={"NetworkId": NETWORK, "ReceiverDeliveryMode": mode},
         stack_name="post-subscriber",
         exports=receiver_exports(receiver.stack.template),
     )
@@ -171,7 +173,11 @@ def create_example(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> Subsc
         attributes = {"VisibilityTimeout": str(props.get("VisibilityTimeout", 30))}
         if "RedrivePolicy" in props:
             attributes["RedrivePolicy"] = json.dumps(props["RedrivePolicy"])
-        url = sqs.create_queue(QueueName=f"post-subscriber-{logical}", Attributes=attributes)["QueueUrl"]
+        if props.get("FifoQueue"):
+            attributes["FifoQueue"] = "true"
+            attributes["ContentBasedDeduplication"] = str(props.get("ContentBasedDeduplication", False)).lower()
+        name = props.get("QueueName", f"post-subscriber-{logical}")
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         template.physical[logical] = {"Ref": url, "Arn": arn}
     table = template.resolve(template.resources["ProcessedEventsTable"]["Properties"])
@@ -286,3 +292,34 @@ def test_a_handler_that_fails_releases_its_claim_so_the_retry_runs_it(
     # Lambda hands the batch again: the failed post runs now, the handled one is skipped.
     assert subscriber.app.lambda_handler(event, LambdaContext()) == {"batchItemFailures": []}
     assert sorted(subscriber.handled) == ["a" * 32, "b" * 32] and subscriber.handled[-1] == first_id
+
+
+def test_with_a_fifo_receiver_a_failed_post_holds_back_only_its_own_later_events(
+    fifo_receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ReceiverDeliveryMode=fifo: FIFO queues, the FIFO batch processor; post A published twice and
+    post B once, A's first fails: A's second waits behind it (reported failed), B goes on."""
+    subscriber = create_example(fifo_receiver, monkeypatch, "fifo")
+    assert subscriber.queue_url.endswith("post-subscriber-posts.fifo")
+    for event_id, post_id in (("a1" * 16, "PostA"), ("b1" * 16, "PostB"), ("a2" * 16, "PostA")):
+        document = json.loads(post_with(event_id))
+        document["data"]["object"]["id"] = post_id
+        assert fifo_receiver.post(raw(document)).status == 200
+    messages = receive_all(boto3.client("sqs", region_name=REGION), subscriber.queue_url)
+    assert {m["Attributes"]["MessageGroupId"] for m in messages} == {"bettermode:post:PostA", "bettermode:post:PostB"}
+    event = sqs_event(messages, subscriber.queue_arn)
+    failures = [RuntimeError("downstream is down")]
+
+    def first_a_fails(_message: str, extra: dict[str, str]) -> None:
+        if extra["event_id"] == "a1" * 16 and failures:
+            raise failures.pop()
+        subscriber.handled.append(extra["event_id"])
+
+    monkeypatch.setattr(subscriber.app.logger, "info", first_a_fails)
+    first = subscriber.app.lambda_handler(event, LambdaContext())
+    failed = {item["itemIdentifier"] for item in first["batchItemFailures"]}
+    by_event = {json.loads(m["Body"])["data"]["id"]: m["MessageId"] for m in messages}
+    assert failed == {by_event["a1" * 16], by_event["a2" * 16]}
+    assert subscriber.handled == ["b1" * 16]
+    assert subscriber.app.lambda_handler(event, LambdaContext()) == {"batchItemFailures": []}  # the retry
+    assert subscriber.handled == ["b1" * 16, "a1" * 16, "a2" * 16]  # A's events in their order

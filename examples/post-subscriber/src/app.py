@@ -2,7 +2,8 @@
 
 SNS has filtered the posts (see template.yaml); this function turns each SQS record into a typed
 `PostEvent`, skips an event id it has already handled, and reports the records that failed so that
-only those are retried.
+only those are retried. From a FIFO queue (the receiver's DeliveryMode=fifo), a failed post holds
+back only that post's later events, which are retried after it, in order.
 """
 
 from __future__ import annotations
@@ -11,13 +12,22 @@ import os
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    SqsFifoPartialProcessor,
+    process_partial_response,
+)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from webhook_events import Deduplicator, Delivery, PostEvent, parse_record
 
 logger = Logger()
-processor = BatchProcessor(event_type=EventType.SQS)
+processor: BatchProcessor | SqsFifoPartialProcessor = (
+    SqsFifoPartialProcessor(skip_group_on_error=True)
+    if os.environ.get("FIFO_QUEUE") == "true"
+    else BatchProcessor(event_type=EventType.SQS)
+)
 dedupe = Deduplicator(os.environ["PROCESSED_EVENTS_TABLE"])
 
 
