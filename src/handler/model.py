@@ -41,6 +41,8 @@ class Event(NamedTuple):
     body: bytes
     attributes: Mapping[str, str] = _NOTHING
     group: str = ""  # the object it is about, e.g. "post:<id>": its FIFO message group (publishing.group_id)
+    occurred_at_ms: int | None = None  # when it happened, by the platform's clock (its payload's time), if sent
+    sent_at_ms: int | None = None  # when the platform signed this request, if it signs one
 
 
 class Reply(NamedTuple):

@@ -42,6 +42,8 @@ OUTCOME_METRICS = {
     "rejected": "Rejected",
     "failed": "Failed",
 }
+# The ages of a published event, in ms: since it happened (its own time) and since the request was signed.
+AGE_METRICS = {"event_age_ms": "EventAge", "request_age_ms": "RequestAge"}
 PUBLISH_FAILED = "publish_failed"  # the reason that also counts as `PublishFailures`
 
 # Fields of the request's log line that are annotations on its trace (searchable in X-Ray).
@@ -118,6 +120,9 @@ def request_metrics(fields: Mapping[str, Any], identity: MetricIdentity) -> Ephe
         metrics.add_metric(name="PublishFailures", unit=MetricUnit.Count, value=1)
     if "kept" in fields:  # an event not published: on the failure queue, or (alarm) nowhere at all
         metrics.add_metric(name="Kept" if fields["kept"] else "NotKept", unit=MetricUnit.Count, value=1)
+    for field, name in AGE_METRICS.items():  # how late a published event arrived (no AWS call measures it)
+        if field in fields:
+            metrics.add_metric(name=name, unit=MetricUnit.Milliseconds, value=fields[field])
     source, noun = fields.get("source"), fields.get("noun")
     if source:
         metrics.add_dimensions(service=service, source=str(source))

@@ -11,7 +11,7 @@ from typing import Any
 from handler import credentials, observability, pipeline
 from handler.container import Container
 from handler.errors import BadRequest, PayloadTooLarge, WebhookError
-from handler.model import Publish, Request
+from handler.model import Event, Publish, Request
 from handler.providers import Provider, id_lifetime
 from handler.responses import Answer, failure, ok
 
@@ -36,6 +36,17 @@ def http_request(event: Mapping[str, Any], path_parameters: Mapping[str, str] | 
     return Request(headers=headers, body=body, path_parameters=dict(path_parameters or {}))
 
 
+def ages(event: Event, received_ms: int) -> dict[str, int]:
+    """How late an event arrived, in ms: since it happened (its own time) and since the platform signed
+    the request (docs/operations.md: event age). Never negative: clocks differ by a little."""
+    found = {}
+    if event.occurred_at_ms is not None:
+        found["event_age_ms"] = max(0, received_ms - event.occurred_at_ms)
+    if event.sent_at_ms is not None:
+        found["request_age_ms"] = max(0, received_ms - event.sent_at_ms)
+    return found
+
+
 def receive(
     provider: Provider,
     state: Container,
@@ -56,7 +67,8 @@ def receive(
         def active() -> tuple[str, ...]:
             return credentials.active(provider.CREDENTIAL, settings, state.secrets)
 
-        provider.authenticate(request, active, settings, time.time_ns() // 1_000_000)
+        received_ms = time.time_ns() // 1_000_000
+        provider.authenticate(request, active, settings, received_ms)
         if len(request.body) > settings.max_body_bytes:
             raise PayloadTooLarge(f"the body is larger than {settings.max_body_bytes} bytes")
         parsed = provider.parse(request)
@@ -68,8 +80,12 @@ def receive(
         # whatever nouns a sender makes up; the event's own noun is in its name.
         log.update(event_id=published.event_id, event_name=published.name, noun=settings.topic_noun(published.noun))
         receipt = pipeline.publish_once(published, state, lambda_context, id_lifetime(provider, settings))
-        outcome = "duplicate" if receipt.duplicate else "published"
-        return ok(parsed.reply, outcome=outcome, topic_arn=receipt.topic_arn, message_id=receipt.message_id, **log)
+        if receipt.duplicate:
+            return ok(
+                parsed.reply, outcome="duplicate", topic_arn=receipt.topic_arn, message_id=receipt.message_id, **log
+            )
+        log.update(ages(published, received_ms))
+        return ok(parsed.reply, outcome="published", topic_arn=receipt.topic_arn, message_id=receipt.message_id, **log)
     except WebhookError as error:
         outcome = "rejected" if error.status < 500 else "failed"
         if error.kept is not None:

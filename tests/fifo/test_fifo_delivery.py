@@ -31,17 +31,26 @@ def post_event(post_id: str, verb: str, event_id: str) -> bytes:
     return raw(document)
 
 
-def published_order() -> list[tuple[str, str]]:
-    """(group, event id) of each Publish the receiver makes from now on, in the order SNS took them."""
+def published_order(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """(group, event id) of each message, in the order the emulated SNS took them (and delivered them on).
+
+    Taken inside the topic's publish, under a lock with the delivery itself: a hook on the client
+    would see two concurrent publishes of one group in the order they were sent, not taken.
+    """
+    from moto.sns.models import Topic
+
     taken: list[tuple[str, str]] = []
     lock = threading.Lock()
+    original = Topic.publish
 
-    def record(params: dict[str, Any], **_: Any) -> None:
+    def publish(self: Topic, message: str, *args: Any, **kwargs: Any) -> str:
         with lock:
-            attributes = params["MessageAttributes"]
-            taken.append((params["MessageGroupId"], attributes["event_id"]["StringValue"]))
+            attributes = kwargs.get("message_attributes") or {}
+            event_id = attributes.get("event_id", {}).get("Value", "")
+            taken.append((str(kwargs.get("group_id")), event_id))
+            return original(self, message, *args, **kwargs)
 
-    container.current().clients("sns").meta.events.register("provide-client-params.sns.Publish", record)
+    monkeypatch.setattr(Topic, "publish", publish)
     return taken
 
 
@@ -61,11 +70,13 @@ def test_each_message_carries_its_objects_group_and_its_claim_key(fifo_receiver:
     assert json.loads(message.body) == sample("reaction.added")  # the body as sent, as in standard
 
 
-def test_the_events_of_each_post_arrive_in_the_order_they_were_published(fifo_receiver: Receiver) -> None:
+def test_the_events_of_each_post_arrive_in_the_order_they_were_published(
+    fifo_receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Six posts, each created, published, updated and deleted, sent by eight threads at once in a
     shuffled order: whatever order the receiver publishes them in, each post's events reach the FIFO
     subscriber in that order."""
-    taken = published_order()
+    taken = published_order(monkeypatch)
     events = [
         (f"post{p}", verb, f"{p}-{verb}") for p in range(6) for verb in ("created", "published", "updated", "deleted")
     ]

@@ -81,7 +81,7 @@ def test_a_published_event_logs_one_line_and_counts_by_source_and_noun(
     assert line["status"] == 200 and isinstance(line["latency_ms"], float)
 
     emf, dimensions, names = metrics_line(lines)
-    assert names == {"Received", "Published"}
+    assert names == {"Received", "Published", "EventAge", "RequestAge"}  # a published event's ages
     assert emf["Received"] == emf["Published"] == [1.0]
     assert dimensions == [["service"], ["service", "source"], ["service", "source", "noun"]]
     assert (emf["service"], emf["source"], emf["noun"]) == ("my-stack", "bettermode", "POST")
@@ -202,4 +202,51 @@ def test_metrics_are_written_even_when_info_is_not_logged(
         observability.logger.setLevel(before)
     assert not [line for line in lines if line.get("message") == "webhook request"]
     _, _, names = metrics_line(lines)  # the alarms still see every request
-    assert names == {"Received", "Published"}
+    assert names == {"Received", "Published", "EventAge", "RequestAge"}
+
+
+# ----- event age: how late a published event arrived (fixed clocks) ---------------------------------
+RECEIVED_MS = 1_796_205_600_000  # 2026-12-02T10:00:00Z, the receiver's clock in these tests
+
+
+def test_a_published_events_ages_are_metrics_in_milliseconds(
+    observed: Receiver, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It happened 7 minutes before it reached us (the platform retried), and the request was signed 2 s
+    before: EventAge 420,000 ms and RequestAge 2,000 ms, by source and by the topic's noun."""
+    import handler.receiver
+
+    monkeypatch.setattr(handler.receiver.time, "time_ns", lambda: RECEIVED_MS * 1_000_000)
+    document = sample("post.published")
+    document["data"]["time"] = "2026-12-02T09:53:00.000Z"
+    capfd.readouterr()
+    assert observed.post(raw(document), timestamp_ms=RECEIVED_MS - 2_000).status == 200
+    lines = output_lines(capfd)
+    line = request_line(lines)
+    assert (line["event_age_ms"], line["request_age_ms"]) == (420_000, 2_000)
+    emf, dimensions, _ = metrics_line(lines)
+    units = {metric["Name"]: metric["Unit"] for metric in emf["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert (emf["EventAge"], emf["RequestAge"]) == ([420_000.0], [2_000.0])
+    assert units["EventAge"] == units["RequestAge"] == "Milliseconds"
+    assert ["service"] in dimensions and ["service", "source", "noun"] in dimensions  # what the alarm reads
+
+
+def test_no_age_for_a_duplicate_a_clock_ahead_or_an_event_without_a_time(
+    observed: Receiver, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import handler.receiver
+
+    monkeypatch.setattr(handler.receiver.time, "time_ns", lambda: RECEIVED_MS * 1_000_000)
+    ahead = sample("member.created")
+    ahead["data"]["time"] = "2026-12-02T10:00:30.000Z"  # the platform's clock 30 s ahead of ours
+    capfd.readouterr()
+    assert observed.post(raw(ahead), timestamp_ms=RECEIVED_MS).status == 200
+    assert request_line(output_lines(capfd))["event_age_ms"] == 0  # never negative
+    assert observed.post(raw(ahead), timestamp_ms=RECEIVED_MS).status == 200  # a redelivery
+    line = request_line(output_lines(capfd))
+    assert line["outcome"] == "duplicate" and "event_age_ms" not in line  # counted once, when published
+    from tests.support import cand
+
+    assert observed.post_cand(raw(cand("member.joined"))).status == 200  # canD sends no time and signs nothing
+    line = request_line(output_lines(capfd))
+    assert "event_age_ms" not in line and "request_age_ms" not in line

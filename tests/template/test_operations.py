@@ -47,7 +47,7 @@ def function_properties(cfn: dict[str, Any]) -> dict[str, Any]:
 
 def test_every_alarm_watches_its_metric_and_exists_only_when_alarms_are_enabled(cfn: dict[str, Any]) -> None:
     alarms = resources(cfn, "AWS::CloudWatch::Alarm")
-    assert set(alarms) == {*ALARMS, "Api5xxRateAlarm"}
+    assert set(alarms) == {*ALARMS, "Api5xxRateAlarm", "EventAgeAlarm"}
     for logical, (namespace, metric) in ALARMS.items():
         props = alarms[logical]["Properties"]
         assert (props["Namespace"], props["MetricName"]) == (namespace, metric), logical
@@ -220,3 +220,25 @@ def test_environments_differ_in_log_level_retention_and_alarms() -> None:
         assert config[env]["global"]["parameters"]["language_extensions"] is True
         assert translated(overrides(env))["Resources"]["WebhookFunction"]
     assert config["dev"]["global"]["parameters"]["stack_name"] != config["prod"]["global"]["parameters"]["stack_name"]
+
+
+def test_the_event_age_alarm_reads_p95_in_seconds_for_15_minutes_and_notifies_both_ways(cfn: dict[str, Any]) -> None:
+    alarm = resources(cfn, "AWS::CloudWatch::Alarm")["EventAgeAlarm"]
+    props = alarm["Properties"]
+    assert alarm["Condition"] == "CreateAlarms"
+    [stat] = [m["MetricStat"] for m in props["Metrics"] if "MetricStat" in m]
+    assert (stat["Metric"]["MetricName"], stat["Stat"], stat["Period"]) == ("EventAge", "p95", 300)
+    assert stat["Metric"]["Namespace"] == {"Ref": "MetricsNamespace"}
+    assert stat["Metric"]["Dimensions"] == [{"Name": "service", "Value": {"Ref": "AWS::StackName"}}]
+    [seconds] = [m for m in props["Metrics"] if m.get("ReturnData")]
+    assert seconds["Expression"] == "age / 1000"  # the metric is in ms, the parameter in seconds
+    assert props["Threshold"] == {"Ref": "EventAgeAlarmSeconds"}
+    assert (props["EvaluationPeriods"], props["DatapointsToAlarm"]) == (3, 3)  # stays above for 15 minutes
+    assert props["ComparisonOperator"] == "GreaterThanThreshold"
+    assert props["OKActions"] == props["AlarmActions"]  # it says when it clears, too
+    text = cfn["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    widgets = json.loads(re.sub(r"\$\{[^}]+\}", "x", text))["widgets"]
+    for metric in ("EventAge", "RequestAge"):
+        [widget] = [w for w in widgets if any(metric in row for row in w["properties"]["metrics"])]
+        stats = [row[-1]["stat"] for row in widget["properties"]["metrics"]]
+        assert stats == ["p50", "p95", "p99"], metric

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import json
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,14 @@ def test_test_without_challenge_is_bad_request(document):
 # --- SUBSCRIPTION ---------------------------------------------------------------------------------
 
 
+def occurred_ms(iso: str) -> int:
+    """The sample's data.time in Unix ms, worked out here by calendar arithmetic."""
+    day, clock = iso.rstrip("Z").split("T")
+    year, month, date = map(int, day.split("-"))
+    hours, minutes, seconds = clock.split(":")
+    return round((calendar.timegm((year, month, date, int(hours), int(minutes), 0)) + float(seconds)) * 1000)
+
+
 @pytest.mark.parametrize(
     ("name", "event_id", "noun", "verb", "attributes", "group"),
     [
@@ -140,6 +149,7 @@ def test_subscription_samples(name, event_id, noun, verb, attributes, group):
             body=body,
             attributes=attributes,
             group=group,
+            occurred_at_ms=occurred_ms(json.loads(body)["data"]["time"]),
         ),
         {"type": "SUBSCRIPTION", "status": "SUCCEEDED"},
     )
@@ -603,3 +613,13 @@ def test_header_names_must_already_be_lower_case():
     request_headers = {"X-Bettermode-Signature": "x", "X-Bettermode-Request-Timestamp": TIMESTAMP}
     with pytest.raises(Unauthorized, match="not signed"):
         authenticate(request_headers)
+
+
+def test_the_event_time_and_the_signed_timestamp_are_kept_for_its_age():
+    body = encode(subscription(time="2026-12-02T10:00:00.250Z"))
+    headers = {"x-bettermode-signature": "x", "x-bettermode-request-timestamp": "1796205600900"}
+    event = bettermode.parse(Request(headers=headers, body=body)).event
+    assert event.occurred_at_ms == 1_796_205_600_250  # 2026-12-02T10:00:00.250Z
+    assert event.sent_at_ms == 1_796_205_600_900
+    for odd in ("yesterday", "2026-12-02T10:00:00", 1796205600, None, "9" * 50):  # no zone, not text, too long
+        assert bettermode.parse(Request(headers={}, body=encode(subscription(time=odd)))).event.occurred_at_ms is None

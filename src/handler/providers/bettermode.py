@@ -13,7 +13,7 @@ from handler.config import Settings
 from handler.errors import BadRequest, Unauthorized
 from handler.model import ActiveCredentials, Credential, Event, Lifetime, Parsed, Publish, Reply, Request
 from handler.providers.bettermode_signature import check_timestamp, signature_matches
-from handler.providers.json_body import json_object, optional_object, optional_text, present, required_text
+from handler.providers.json_body import json_object, optional_object, optional_text, present, required_text, time_ms
 
 SOURCE = "bettermode"
 ROUTE = r"/webhooks/bettermode"
@@ -76,13 +76,24 @@ def parse(request: Request) -> Parsed:
     if kind == "TEST":
         return Reply(challenge_reply(document))
     if kind == "SUBSCRIPTION":
-        return Publish(subscription_event(document, request.body), {"type": kind, "status": "SUCCEEDED"})
+        event = subscription_event(document, request.body)
+        return Publish(event._replace(sent_at_ms=signed_at_ms(request)), {"type": kind, "status": "SUCCEEDED"})
     if kind in APP_LIFECYCLE:
-        return Publish(app_event(document, kind, request.body), {"type": kind, "status": "SUCCEEDED"})
+        event = app_event(document, kind, request.body)
+        return Publish(event._replace(sent_at_ms=signed_at_ms(request)), {"type": kind, "status": "SUCCEEDED"})
     reply: dict[str, Any] = {"type": kind, "status": "SUCCEEDED"}
     if kind in REPLY_DATA:
         reply["data"] = copy.deepcopy(REPLY_DATA[kind])
     return Reply(reply)
+
+
+def signed_at_ms(request: Request) -> int | None:
+    """The signed request timestamp (Unix ms) of the header family `authenticate` checked, if numeric."""
+    for signature_header, timestamp_header in HEADER_FAMILIES:
+        if signature_header in request.headers:
+            value = request.headers.get(timestamp_header, "")
+            return int(value) if value.isdigit() and len(value) <= 16 else None
+    return None
 
 
 def challenge_reply(document: dict[str, Any]) -> dict[str, Any]:
@@ -118,6 +129,7 @@ def subscription_event(document: dict[str, Any], body: bytes) -> Event:
             actor_id=optional_text(optional_object(data, "actor").get("id")),
         ),
         group=group(kind, data, parts),
+        occurred_at_ms=time_ms(data.get("time")),
     )
 
 
@@ -143,6 +155,7 @@ def app_event(document: dict[str, Any], kind: str, body: bytes) -> Event:
             app_id=optional_text(data.get("appId")),
         ),
         group=f"{APP_NOUN.lower()}:{installation_id}",
+        occurred_at_ms=time_ms(changed_at),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from handler.errors import BadRequest
@@ -29,6 +30,19 @@ def json_object(body: bytes) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise BadRequest(f"the body must be a JSON object, not {type(document).__name__}")
     return document
+
+
+def time_ms(value: Any) -> int | None:
+    """An ISO 8601 time (`2021-12-20T04:23:32.223Z`) in Unix milliseconds; None for anything else."""
+    if not isinstance(value, str) or not 10 <= len(value) <= 40:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:  # a time without a zone is not a moment: no age is better than a wrong one
+        return None
+    return int(moment.timestamp() * 1000)
 
 
 def optional_object(parent: dict[str, Any], name: str) -> dict[str, Any]:
