@@ -9,16 +9,22 @@ from pathlib import Path
 import pytest
 
 from webhook_events import (
+    DOCUMENTED_EVENTS,
+    SEEN_EVENTS,
     AppInstallationEvent,
     BettermodeEvent,
     BettermodeRequest,
     CandEvent,
+    Delivery,
     MemberEvent,
+    MemberInvitationEvent,
     ModerationEvent,
     NetworkEvent,
+    PlanEvent,
     PostEvent,
     ReactionEvent,
     SpaceEvent,
+    SpaceJoinRequestEvent,
     SpaceMembershipEvent,
     parse_event,
 )
@@ -29,6 +35,10 @@ FILES = sorted(PAYLOADS.rglob("*.json"))
 
 def payload(name: str) -> str:
     return (PAYLOADS / name).read_text(encoding="utf-8")
+
+
+def bettermode(name: str) -> bytes:
+    return (PAYLOADS / "bettermode" / f"{name}.json").read_bytes()
 
 
 def test_the_sample_payloads_are_all_there() -> None:
@@ -175,3 +185,63 @@ def test_models_are_built_by_python_name_or_json_name() -> None:
 def test_a_body_that_is_no_event_is_refused(body: str) -> None:
     with pytest.raises(ValueError, match=r"JSON object|validation error"):
         parse_event(body)
+
+
+# ----- the full event: entities, the object before an update, every documented name ------------------
+def test_entities_are_typed_when_the_platform_sends_them() -> None:
+    event = parse_event(bettermode("post.published"))
+    assert isinstance(event, PostEvent) and event.entities is not None
+    assert event.entities.post is not None and event.entities.post.id == event.post.id
+    assert event.entities.post.status == "PUBLISHED" and event.entities.post.is_reply is False
+    assert event.entities.actor is not None and event.entities.actor.id == event.actor_id
+    assert event.entities.network is not None and event.entities.network.name == "Acme Community"
+    assert event.entities.space is not None and event.entities.space.id == event.space_id
+    assert event.entities.post_type is not None and event.entities.post_type.name == "Discussion"
+    reply = parse_event(bettermode("reply.published"))
+    assert isinstance(reply, PostEvent) and reply.entities is not None and reply.entities.reply is not None
+    assert reply.entities.reply.id == reply.post.id and reply.entities.post is not None  # the post replied to
+
+
+def test_an_event_without_entities_and_unknown_entity_fields_are_fine() -> None:
+    assert parse_event(bettermode("reaction.added")).entities is None  # the 2021 shape
+    document = json.loads(bettermode("post.published"))
+    document["entities"]["targetMember"] = {"id": "m1", "name": "Cy", "newField": [1]}
+    document["entities"]["somethingNew"] = {"id": "x"}
+    entities = parse_event(document).entities
+    assert entities is not None and entities.target_member is not None
+    assert entities.target_member.model_extra == {"newField": [1]}
+    assert entities.model_extra == {"somethingNew": {"id": "x"}}
+
+
+def test_an_update_carries_the_object_as_it_was() -> None:
+    document = json.loads(bettermode("post.published"))
+    document["data"] |= {"name": "post.updated", "verb": "UPDATED"}
+    document["data"]["oldObject"] = {**document["data"]["object"], "title": "The old title"}
+    event = parse_event(document)
+    assert isinstance(event, PostEvent) and event.data.old_object is not None
+    assert event.data.old_object.title == "The old title" and event.post.title != "The old title"
+    assert parse_event(bettermode("post.published")).data.old_object is None
+
+
+@pytest.mark.parametrize("name", DOCUMENTED_EVENTS + SEEN_EVENTS)
+def test_every_documented_event_name_gets_its_family_or_the_generic_model(name: str) -> None:
+    noun, _, verb = name.partition(".")
+    document = json.loads(bettermode("post.published"))
+    document["data"] |= {"name": name, "noun": noun.upper(), "verb": verb.upper(), "object": {"id": "o1"}}
+    event = parse_event(document)
+    expected = {
+        "post": PostEvent, "reaction": ReactionEvent, "space": SpaceEvent, "member": MemberEvent,
+        "space_membership": SpaceMembershipEvent, "moderation": ModerationEvent, "network": NetworkEvent,
+        "member_invitation": MemberInvitationEvent, "space_join_request": SpaceJoinRequestEvent, "plan": PlanEvent,
+    }.get(noun, BettermodeEvent)  # fmt: skip
+    assert type(event) is expected
+    assert (event.name, event.noun, event.verb) == (name, noun.upper(), verb.upper())
+
+
+def test_a_consumer_measures_its_own_lag_from_the_events_time() -> None:
+    body = bettermode("post.published")  # data.time 2021-12-20T04:23:32.223Z
+    delivery = Delivery(parse_event(body), {"event_id": "e"}, body.decode(), "m-1")
+    assert delivery.age_seconds(datetime(2021, 12, 20, 4, 28, 32, 223000, tzinfo=UTC)) == 300.0
+    assert delivery.age_seconds(datetime(2021, 12, 20, 4, 0, 0, tzinfo=UTC)) == 0.0  # never negative
+    cand_body = (PAYLOADS / "cand" / "member.joined.json").read_bytes()
+    assert Delivery(parse_event(cand_body), {}, cand_body.decode(), "m-2").age_seconds() is None  # canD sends no time

@@ -53,7 +53,8 @@ class EntityObject(Model):
 
 
 class EventData(Model):
-    """`data` of a `SUBSCRIPTION` request: the event itself (`id` is its dedupe key)."""
+    """`data` of a `SUBSCRIPTION` request: the event itself (`id` is its dedupe key). An update may
+    carry the object as it was before, `old_object`, where the platform sends it."""
 
     id: str
     name: str  # lower(noun) + "." + lower(verb), e.g. "post.published"
@@ -66,10 +67,12 @@ class EventData(Model):
     object: EntityObject | None = None
     target: Target | None = None
     with_: dict[str, Any] | None = Field(default=None, alias="with")
+    old_object: EntityObject | None = None
 
 
 class BettermodeRequest(Model):
-    """Any Bettermode request body: the envelope, with `data` left as sent."""
+    """Any Bettermode request body: the envelope, with `data` left as sent, and the related objects the
+    platform resolved for it (`entities`) when it sends them."""
 
     source: ClassVar[str] = "bettermode"
 
@@ -79,6 +82,7 @@ class BettermodeRequest(Model):
     entity_id: str | None = None
     current_settings: list[Any] = Field(default_factory=list)
     data: Any = None
+    entities: Entities | None = None
 
 
 class BettermodeEvent(BettermodeRequest):
@@ -112,6 +116,11 @@ class BettermodeEvent(BettermodeRequest):
         from_object = self.data.object.space_id if self.data.object else None
         return from_object or (self.data.target.space_id if self.data.target else None)
 
+    @property
+    def occurred_at(self) -> datetime | None:
+        """When it happened, by the platform's clock (`data.time`)."""
+        return self.data.time
+
 
 # ----- Bettermode: the documented families ---------------------------------------------------------
 class PostObject(EntityObject):
@@ -134,6 +143,7 @@ class PostObject(EntityObject):
 
 class PostData(EventData):
     object: PostObject | None = None
+    old_object: PostObject | None = None
 
 
 class PostEvent(BettermodeEvent):
@@ -159,6 +169,7 @@ class ReactionObject(EntityObject):
 
 class ReactionData(EventData):
     object: ReactionObject | None = None
+    old_object: ReactionObject | None = None
 
 
 class ReactionEvent(BettermodeEvent):
@@ -178,6 +189,7 @@ class SpaceObject(EntityObject):
 
 class SpaceData(EventData):
     object: SpaceObject | None = None
+    old_object: SpaceObject | None = None
 
 
 class SpaceEvent(BettermodeEvent):
@@ -197,6 +209,7 @@ class MemberObject(EntityObject):
 
 class MemberData(EventData):
     object: MemberObject | None = None
+    old_object: MemberObject | None = None
 
 
 class MemberEvent(BettermodeEvent):
@@ -213,6 +226,7 @@ class SpaceMembershipObject(EntityObject):
 
 class SpaceMembershipData(EventData):
     object: SpaceMembershipObject | None = None
+    old_object: SpaceMembershipObject | None = None
 
 
 class SpaceMembershipEvent(BettermodeEvent):
@@ -231,6 +245,7 @@ class ModerationObject(EntityObject):
 
 class ModerationData(EventData):
     object: ModerationObject | None = None
+    old_object: ModerationObject | None = None
 
 
 class ModerationEvent(BettermodeEvent):
@@ -250,12 +265,84 @@ class NetworkObject(EntityObject):
 
 class NetworkData(EventData):
     object: NetworkObject | None = None
+    old_object: NetworkObject | None = None
 
 
 class NetworkEvent(BettermodeEvent):
     """network.updated: the community's settings."""
 
     data: NetworkData
+
+
+class MemberInvitationObject(EntityObject):
+    invitee_email: str | None = None
+    invitee_name: str | None = None
+    inviter_id: str | None = None
+    status: str | None = None
+
+
+class MemberInvitationData(EventData):
+    object: MemberInvitationObject | None = None
+    old_object: MemberInvitationObject | None = None
+
+
+class MemberInvitationEvent(BettermodeEvent):
+    """member_invitation.created, member_invitation.accepted, member_invitation.rejected."""
+
+    data: MemberInvitationData
+
+
+class SpaceJoinRequestObject(EntityObject):
+    member_id: str | None = None
+    status: str | None = None
+
+
+class SpaceJoinRequestData(EventData):
+    object: SpaceJoinRequestObject | None = None
+    old_object: SpaceJoinRequestObject | None = None
+
+
+class SpaceJoinRequestEvent(BettermodeEvent):
+    """space_join_request.created, space_join_request.accepted, space_join_request.rejected."""
+
+    data: SpaceJoinRequestData
+
+
+class PlanObject(EntityObject):
+    name: str | None = None
+    renewal_type: str | None = None
+
+
+class PlanData(EventData):
+    object: PlanObject | None = None
+    old_object: PlanObject | None = None
+
+
+class PlanEvent(BettermodeEvent):
+    """plan.updated: the community's subscription plan."""
+
+    data: PlanData
+
+
+# ----- Bettermode: the related objects resolved for an event (`entities`) -------------------------------
+class PostTypeObject(EntityObject):
+    name: str | None = None
+    slug: str | None = None
+    context: str | None = None
+
+
+class Entities(Model):
+    """What the platform resolved for the event, in newer payloads (not in its 2021 docs): each is the
+    full object, typed like the event families' objects, with unknown fields kept."""
+
+    network: NetworkObject | None = None
+    actor: MemberObject | None = None
+    owner: MemberObject | None = None
+    target_member: MemberObject | None = None
+    space: SpaceObject | None = None
+    post: PostObject | None = None
+    post_type: PostTypeObject | None = None
+    reply: PostObject | None = None
 
 
 FAMILIES: dict[str, type[BettermodeEvent]] = {
@@ -266,7 +353,31 @@ FAMILIES: dict[str, type[BettermodeEvent]] = {
     "SPACE_MEMBERSHIP": SpaceMembershipEvent,
     "MODERATION": ModerationEvent,
     "NETWORK": NetworkEvent,
+    "MEMBER_INVITATION": MemberInvitationEvent,
+    "SPACE_JOIN_REQUEST": SpaceJoinRequestEvent,
+    "PLAN": PlanEvent,
 }
+
+# Every event name the platform documents, and those seen in its official apps' code.
+DOCUMENTED_EVENTS: tuple[str, ...] = (
+    *(f"member.{verb}" for verb in ("created", "verified", "updated", "deleted")),
+    *(f"member_invitation.{verb}" for verb in ("created", "accepted", "rejected")),
+    *(f"space.{verb}" for verb in ("created", "updated", "deleted")),
+    *(f"space_membership.{verb}" for verb in ("created", "deleted")),
+    *(f"space_join_request.{verb}" for verb in ("created", "accepted", "rejected")),
+    *(
+        f"post.{v}"
+        for v in ("created", "published", "deleted", "blocked", "unblocked", "unpublished", "pinned", "unpinned")
+    ),
+    *(f"moderation.{verb}" for verb in ("created", "accepted", "rejected")),
+    *(f"reaction.{verb}" for verb in ("added", "removed")),
+    "network.updated",
+    "plan.updated",
+)
+SEEN_EVENTS: tuple[str, ...] = (
+    "member.suspended", "member.unsuspended", "post.hidden", "post.unhidden",
+    "badge.created", "badge.updated", "badge.deleted", "tag.added", "sso_membership.deleted",
+)  # fmt: skip
 
 
 # ----- Bettermode: app installations ---------------------------------------------------------------
@@ -300,6 +411,11 @@ class AppInstallationEvent(BettermodeRequest):
     @property
     def verb(self) -> str:
         return self.type.removeprefix("APP_")
+
+    @property
+    def occurred_at(self) -> datetime | None:
+        """When the installation changed, if the platform says."""
+        return self.data.updated_at or self.data.installed_at
 
 
 # ----- canD -----------------------------------------------------------------------------------------

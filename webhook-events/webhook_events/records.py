@@ -15,6 +15,7 @@ import dataclasses
 import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel
@@ -63,6 +64,14 @@ class Delivery(Generic[E]):
     @property
     def verb(self) -> str:
         return self.attributes.get("verb") or str(getattr(self.event, "verb", "") or "")
+
+    def age_seconds(self, now: datetime | None = None) -> float | None:
+        """How long ago the event happened (its own time) at `now` (default: now): the consumer's own
+        lag, measured like the receiver's EventAge. None when the event carries no time (canD)."""
+        occurred = getattr(self.event, "occurred_at", None)
+        if not isinstance(occurred, datetime) or occurred.tzinfo is None:
+            return None
+        return max(0.0, ((now or datetime.now(UTC)) - occurred).total_seconds())
 
 
 @dataclass(frozen=True)
