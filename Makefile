@@ -67,7 +67,7 @@ bench-replay: $(STAMP)
 lint: $(STAMP) $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict src/handler webhook-events/webhook_events archive_replay webhooks_ops
+	$(BIN)/mypy --strict src/handler src/archive_format src/drift webhook-events/webhook_events archive_replay webhooks_ops
 	$(BIN)/python -m devkit deployed .aws-sam/deployed-template.json
 	$(CHECKOV_VENV)/bin/checkov --framework cloudformation --skip-download --compact --quiet \
 		-f template.yaml -f .aws-sam/deployed-template.json -f examples/post-subscriber/template.yaml

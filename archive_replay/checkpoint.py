@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from archive_replay.archive import Position
+from archive_format import Position
 
 
 class CheckpointError(ValueError):

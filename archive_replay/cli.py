@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from archive_replay.archive import Position
+from archive_format import Position
 from archive_replay.checkpoint import Checkpoint, CheckpointError
 from archive_replay.marking import new_replay_id
 from archive_replay.replay import Progress, archived, run

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from archive_replay.archive import ArchivedEvent
+from archive_format import ArchivedEvent
 
 REPLAY_ATTRIBUTE = "replay_id"
 SIZE_ATTRIBUTE = "ExtendedPayloadSize"

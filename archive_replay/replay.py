@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from archive_replay.archive import ArchivedEvent, Position, Unreadable, events_in, keys, partitions
+from archive_format import ArchivedEvent, Position, Unreadable, events_in, keys, partitions
 from archive_replay.checkpoint import Checkpoint, Counts
 from archive_replay.selection import ROOT, Selection
 from archive_replay.targets import Replayed, Target, replayed

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from archive_replay.archive import ArchivedEvent
+from archive_format import ArchivedEvent
 
 ROOT = "events/"
 CATCH_ALL_NOUN = "OTHER"  # the catch-all topic's partition: events of nouns without a topic of their own

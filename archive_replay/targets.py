@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
-from archive_replay.archive import ArchivedEvent
+from archive_format import ArchivedEvent
 from archive_replay.marking import SIZE_ATTRIBUTE, Attributes, attributes_size, replay_attributes
 from archive_replay.retry import Backoff, send_batch
 

@@ -334,7 +334,7 @@ def policy_sizes(template: WorstCase, found: Found) -> None:
         props = resource.get("Properties") or {}
         if resource["Type"] == "AWS::IAM::Role":
             inline[logical] = inline.get(logical, 0) + sum(
-                len(_compact(template.resolve(policy["PolicyDocument"]))) for policy in props.get("Policies") or []
+                len(_compact(policy["PolicyDocument"])) for policy in template.resolve(props.get("Policies") or [])
             )
             managed[logical] = len(template.resolve(props.get("ManagedPolicyArns") or []))
     for logical, resource in resources.items():

@@ -57,11 +57,18 @@ def topic_attributes(props: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+RECEIVER_HANDLER = "handler.app.lambda_handler"
+
+
 def webhook_function(template: Template) -> str:
-    """The logical id of the receiver's function (the template's only function)."""
-    functions = list(template.of_type(FUNCTION_TYPE))
+    """The logical id of the receiver's function: the one whose handler is the receiver's."""
+    functions = [
+        logical
+        for logical in template.of_type(FUNCTION_TYPE)
+        if template.function(logical).get("Handler") == RECEIVER_HANDLER
+    ]
     if len(functions) != 1:
-        raise ValueError(f"expected one {FUNCTION_TYPE} in the template, found {functions}")
+        raise ValueError(f"expected one {FUNCTION_TYPE} with {RECEIVER_HANDLER} in the template, found {functions}")
     return functions[0]
 
 

@@ -1,9 +1,11 @@
-"""`webhooks-ops <command>`: the redrive of the failure queue and the replay of the archive."""
+"""`webhooks-ops <command>`: the redrive of the failure queue, the replay of the archive, and the payload
+drift report over a range of days."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, date, datetime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,6 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     redrive.add_argument("--function", help="the deployed function whose configuration names the queue and table")
     redrive.add_argument("--max", type=int, default=None, help="at most this many messages")
+    shapes = commands.add_parser(
+        "shapes", help="payload drift: the archive's request types, event names and fields, day against day"
+    )
+    shapes.add_argument("--bucket", required=True, help="the archive bucket (the stack's ArchiveBucketName output)")
+    shapes.add_argument("--since", required=True, type=date.fromisoformat, help="first day, YYYY-MM-DD")
+    shapes.add_argument("--until", type=date.fromisoformat, default=None, help="day after the last (default today)")
     commands.add_parser(
         "replay", help="replay archived events (webhooks-ops replay --help)", add_help=False, prefix_chars="\0"
     )
@@ -23,6 +31,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return replay(arguments[1:])
     args = parser.parse_args(arguments)
+    if args.command == "shapes":
+        import boto3
+
+        from webhooks_ops import shapes as drift
+
+        until = args.until or datetime.now(UTC).date()
+        return drift.main(args.bucket, args.since, until, sys.stdout, boto3.client("s3"))
     from webhooks_ops import redrive as redriving
 
     return redriving.main(args.function, args.max)

@@ -14,7 +14,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from archive_replay.archive import ArchivedEvent, Position, Unreadable, events_in, lines
+from archive_format import ArchivedEvent, Position, Unreadable, events_in, lines
 from archive_replay.cli import archive_bucket, parser
 from archive_replay.marking import MAX_ATTRIBUTES, replay_attributes
 from archive_replay.retry import Backoff

@@ -41,7 +41,7 @@ def resources(cfn: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
 
 
 def function_properties(cfn: dict[str, Any]) -> dict[str, Any]:
-    [function] = resources(cfn, "AWS::Lambda::Function").values()
+    function = cfn["Resources"]["WebhookFunction"]  # the receiver (DriftFunction is the daily report)
     return function["Properties"]
 
 
@@ -120,7 +120,7 @@ def test_metrics_namespace_and_service_come_from_parameters(cfn: dict[str, Any])
 
 def test_logs_are_kept_for_the_retention_parameter(cfn: dict[str, Any]) -> None:
     groups = resources(cfn, "AWS::Logs::LogGroup")
-    assert set(groups) == {"FunctionLogs", "ApiAccessLogs", "ArchiveDeliveryLogs"}
+    assert set(groups) == {"FunctionLogs", "ApiAccessLogs", "ArchiveDeliveryLogs", "DriftFunctionLogs"}
     assert all(g["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"} for g in groups.values())
     assert function_properties(cfn)["LoggingConfig"] == {"LogGroup": {"Ref": "FunctionLogs"}}
     [stage] = resources(cfn, "AWS::ApiGatewayV2::Stage").values()

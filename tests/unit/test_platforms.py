@@ -40,7 +40,7 @@ def test_the_shared_modules_are_among_those_checked() -> None:
 
 def test_each_provider_is_served_on_the_route_the_template_declares() -> None:
     template = Template.load()
-    [function] = template.of_type("AWS::Serverless::Function").values()
+    function = template.resources["WebhookFunction"]
     paths = {
         event["Properties"]["Path"]
         for event in function["Properties"]["Events"].values()

@@ -1,4 +1,6 @@
-"""Reading the archive: objects listed page by page and read line by line through gzip.
+"""The archive's format: objects listed page by page and read line by line through gzip.
+
+The replay (`archive_replay`) and the payload drift report (`drift`) both read the archive with it.
 
 Nothing holds more than one S3 listing page and one line at a time, so memory stays flat
 whatever the range. Each line is SNS's JSON envelope as Firehose wrote it.
