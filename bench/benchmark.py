@@ -526,18 +526,18 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     )
     for item, dollars in costs.items():
         write(f"   {item:<36} ${dollars:7.3f}\n")
+    write(
+        f"   {'total':<36} ${sum(costs.values()):7.3f}  (a redelivery costs one DynamoDB read-and-fail write instead)\n"
+        f"   not per event: the secret, read once per container every 5 minutes (${secrets_per_month:.2f} a month "
+        "per container kept warm, plus the secrets' monthly price); the archive, when on (SNS delivery to "
+        "Firehose, Firehose, S3), and the claims table's storage\n"
+    )
     fifo_sns = fifo_sns_cost(10 * 1024)
     standard_sns = PRICES["sns_publishes_per_million"]
     write(
         f"   with DeliveryMode=fifo, SNS is ${fifo_sns:.3f} instead of ${standard_sns:.3f} (publish and 10 KB of "
         "payload, and one SQS subscription's delivery and payload; each further subscription "
         f"${fifo_sns_delivery_cost(10 * 1024):.3f}): total ${sum(costs.values()) - standard_sns + fifo_sns:.3f}\n"
-    )
-    write(
-        f"   {'total':<36} ${sum(costs.values()):7.3f}  (a redelivery costs one DynamoDB read-and-fail write instead)\n"
-        f"   not per event: the secret, read once per container every 5 minutes (${secrets_per_month:.2f} a month "
-        "per container kept warm, plus the secrets' monthly price); the archive, when on (SNS delivery to "
-        "Firehose, Firehose, S3), and the claims table's storage\n"
     )
 
     ratios = {name: median(name) / median(floor_name) for name, floor_name in
