@@ -12,7 +12,7 @@ import pytest
 
 from devkit import sender
 from devkit.endpoint import LocalEndpoint
-from devkit.queues import Message
+from devkit.queues import Message, drain, subscribe_queue
 from devkit.samples import BY_NAME, LOCAL_SECRET
 
 
@@ -99,3 +99,43 @@ def test_sender_reports_an_unreachable_url(capsys: pytest.CaptureFixture[str]) -
     path = str(BY_NAME["bettermode-test-challenge"].path)
     assert sender.main(path, "http://127.0.0.1:9/webhooks/bettermode", LOCAL_SECRET, "bettermode", fresh_id=False) == 2
     assert "could not reach" in capsys.readouterr().out
+
+
+@pytest.fixture(scope="module")
+def fifo_endpoint() -> Iterator[tuple[LocalEndpoint, Received]]:
+    received = Received()
+    with LocalEndpoint(on_message=received, mode="fifo") as running:
+        yield running, received
+
+
+def test_fifo_mode_delivers_each_event_in_its_objects_group(fifo_endpoint: tuple[LocalEndpoint, Received]) -> None:
+    """`make serve MODE=fifo`: the same endpoint on FIFO topics and FIFO subscriber queues."""
+    running, received = fifo_endpoint
+    before = len(received.messages)
+    body = BY_NAME["bettermode-reaction.added"].body()
+    assert sender.send(running.url, body, LOCAL_SECRET).status == 200
+    assert sender.send(running.url, body, LOCAL_SECRET).status == 200  # a redelivery: claimed already
+    [(topic, message)] = received.wait_for(before + 1)[before:]
+    assert topic == "REACTION.fifo"
+    assert message.group_id == "bettermode:post:kCPt3feq0MCIT6w"  # a reaction goes with its post
+    assert message.body.encode() == body
+
+
+def test_fifo_topics_of_the_local_endpoint_drop_a_repeated_deduplication_id(
+    fifo_endpoint: tuple[LocalEndpoint, Received],
+) -> None:
+    """The moto server of `make serve` deduplicates at the topic, as SNS does within 5 minutes
+    (https://docs.aws.amazon.com/sns/latest/dg/fifo-message-dedup.html): the repeat is answered with
+    the first message's id and reaches no subscriber, not even one that subscribed in between."""
+    running, _ = fifo_endpoint
+    assert running.stack is not None
+    sns, sqs = running.client("sns"), running.client("sqs")
+    topic_arn = running.stack.topics["TopicPOST"]
+    late = subscribe_queue(sns, sqs, topic_arn, "late-subscriber")
+    first = sns.publish(TopicArn=topic_arn, Message="{}", MessageGroupId="g", MessageDeduplicationId="d-1")
+    assert [m.body for m in drain(sqs, late)] == ["{}"]
+    later = subscribe_queue(sns, sqs, topic_arn, "later-subscriber")
+    again = sns.publish(TopicArn=topic_arn, Message="{}", MessageGroupId="g", MessageDeduplicationId="d-1")
+    assert again["MessageId"] == first["MessageId"]
+    assert drain(sqs, later) == []
+    assert drain(sqs, late) == []
