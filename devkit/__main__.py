@@ -38,6 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     resign.add_argument("--secret", default=None, help="signing secret (default: the local one)")
     deployed = commands.add_parser("deployed", help="write the CloudFormation that sam deploy creates (offline)")
     deployed.add_argument("out", help="JSON file to write")
+    deployed.add_argument(
+        "--parameter-overrides",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="template parameters, as sam deploy takes them (e.g. DeliveryMode=fifo)",
+    )
     commands.add_parser("rehearse", help="check every parameter set's deployed template against CloudFormation's rules")
     args = parser.parse_args(argv)
 
@@ -59,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "deployed":
         from devkit import deployed as deployed_template
 
-        return deployed_template.main(args.out)
+        return deployed_template.main(args.out, deployed_template.overrides(args.parameter_overrides))
     if args.command == "rehearse":
         from devkit import rehearsal
 

@@ -74,8 +74,19 @@ def translated(overrides: Mapping[str, str] | None = None, path: Path = TEMPLATE
     return translated_document(load_yaml(path), Deployment(overrides=overrides))
 
 
-def main(out: str) -> int:
+def overrides(pairs: list[str]) -> dict[str, str]:
+    """`KEY=VALUE` pairs, as `sam deploy --parameter-overrides` takes them."""
+    found: dict[str, str] = {}
+    for pair in pairs:
+        key, equals, value = pair.partition("=")
+        if not (key and equals):
+            raise SystemExit(f"--parameter-overrides takes KEY=VALUE, not {pair!r}")
+        found[key] = value
+    return found
+
+
+def main(out: str, parameters: Mapping[str, str] | None = None) -> int:
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    Path(out).write_text(json.dumps(translated(), indent=1, default=str) + "\n")
+    Path(out).write_text(json.dumps(translated(parameters), indent=1, default=str) + "\n")
     print(f"wrote {out}")
     return 0

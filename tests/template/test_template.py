@@ -239,3 +239,17 @@ def test_failure_queue_keeps_messages_as_long_as_sqs_can(cfn: dict[str, Any]) ->
     assert queue["MessageRetentionPeriod"] == 14 * 86400
     assert queue["SqsManagedSseEnabled"] is True
     assert cfn["Outputs"]["FailureQueueUrl"]["Value"] == {"Ref": "FailureQueue"}
+
+
+def test_the_deployed_command_takes_parameter_overrides_as_sam_deploy_does(tmp_path: Path) -> None:
+    """`python -m devkit deployed OUT --parameter-overrides TopicNouns=...`: the loop over the nouns
+    is unrolled for the parameters given, as `sam deploy --parameter-overrides` would have it."""
+    from devkit.__main__ import main
+
+    out = tmp_path / "deployed.json"
+    assert main(["deployed", str(out), "--parameter-overrides", "TopicNouns=POST,SPACE"]) == 0
+    resources = json.loads(out.read_text())["Resources"]
+    topics = sorted(name for name, resource in resources.items() if resource["Type"] == "AWS::SNS::Topic")
+    assert topics == ["AlarmTopic", "CatchAllTopic", "TopicPOST", "TopicSPACE"]
+    with pytest.raises(SystemExit, match="KEY=VALUE"):
+        main(["deployed", str(out), "--parameter-overrides", "TopicNouns"])
