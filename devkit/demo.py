@@ -93,6 +93,7 @@ def render(rows: list[Row], out: TextIO) -> None:
     for row in rows:
         got = [
             f"{topic} <- {m.attributes.get('event_name')} ({m.attributes.get('event_id')})"
+            + (f" in group {m.group_id}" if m.group_id else "")  # fifo: the object it is ordered with
             for topic, messages in row.received.items()
             for m in messages
         ]

@@ -213,7 +213,8 @@ class LocalEndpoint:
 
 def _print_message(topic: str, message: Message) -> None:
     attributes = " ".join(f"{k}={v}" for k, v in message.attributes.items() if k not in ("source", "event_name"))
-    print(f"  [{topic} subscriber] {message.attributes.get('event_name')}  {attributes}", flush=True)
+    group = f"  group={message.group_id}" if message.group_id else ""  # fifo: the object it is ordered with
+    print(f"  [{topic} subscriber] {message.attributes.get('event_name')}{group}  {attributes}", flush=True)
 
 
 def main(port: int, aws_port: int, secret: str, log_level: str = "WARNING", mode: str = "standard") -> int:

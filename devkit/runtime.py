@@ -52,6 +52,14 @@ def reset_handler_state() -> None:
     container.reset(session=fresh_session)
 
 
+def _log_level_from_environment() -> None:
+    """The handler's logger reads POWERTOOLS_LOG_LEVEL once, when it is first imported: in Lambda the
+    environment is set by then, but a local run may import it earlier, with another environment."""
+    from handler import observability
+
+    observability.logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"))
+
+
 @contextmanager
 def handler_environment(variables: Mapping[str, str]) -> Iterator[None]:
     """Run the handler with exactly the emulated account and `variables`; restore everything after."""
@@ -62,11 +70,13 @@ def handler_environment(variables: Mapping[str, str]) -> Iterator[None]:
         os.environ.update(EMULATED_AWS)
         os.environ.update(variables)
         reset_handler_state()
+        _log_level_from_environment()
         yield
     finally:
         os.environ.clear()
         os.environ.update(saved)
         reset_handler_state()
+        _log_level_from_environment()
 
 
 def invoke(event: dict[str, Any], context: Any = None) -> HttpResponse:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -36,3 +39,35 @@ def test_demo_prints_a_table_with_the_totals() -> None:
     refused = sum(1 for sample in SAMPLES if not sample.good)
     assert f"{len(SAMPLES) + 2} requests: {expected_published} published, {refused} refused, 0 unexpected" in text
     assert "POST <- post.published (f2d51f56ceef439cf659f06797a66592)" in text
+
+
+def test_the_fifo_demo_shows_the_group_each_event_is_ordered_in() -> None:
+    out = io.StringIO()
+    assert demo.main(out, mode="fifo") == 0
+    text = out.getvalue()
+    assert "DeliveryMode=fifo" in text
+    # a reaction is ordered with its post (docs/delivery-modes.md: message groups)
+    assert (
+        "REACTION.fifo <- reaction.added (ca0303107af9d45f5ab6d20df9728ce6) in group bettermode:post:kCPt3feq0MCIT6w"
+        in text
+    )
+    assert " in group " not in demo_text("standard")
+
+
+def demo_text(mode: str) -> str:
+    out = io.StringIO()
+    demo.main(out, mode=mode)
+    return out.getvalue()
+
+
+def test_make_demo_prints_the_table_and_nothing_else() -> None:
+    """As a user runs it: the handler's request log lines (INFO) stay out of the demo's table."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-m", "devkit", "demo"], cwd=root, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "DeliveryMode=standard"
+    assert not [line for line in lines if line.startswith("{")]  # no JSON log line
+    assert lines[-1].endswith("0 unexpected")

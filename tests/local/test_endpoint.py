@@ -139,3 +139,14 @@ def test_fifo_topics_of_the_local_endpoint_drop_a_repeated_deduplication_id(
     assert again["MessageId"] == first["MessageId"]
     assert drain(sqs, later) == []
     assert drain(sqs, late) == []
+
+
+def test_the_endpoint_prints_each_message_with_its_group_in_fifo(capsys: pytest.CaptureFixture[str]) -> None:
+    from devkit.endpoint import _print_message
+
+    attributes = {"source": "bettermode", "event_name": "reaction.added", "event_id": "ca03"}
+    _print_message("REACTION.fifo", Message("{}", attributes, "bettermode:post:kCPt3feq0MCIT6w"))
+    _print_message("REACTION", Message("{}", attributes))
+    fifo, standard = capsys.readouterr().out.splitlines()
+    assert fifo == "  [REACTION.fifo subscriber] reaction.added  group=bettermode:post:kCPt3feq0MCIT6w  event_id=ca03"
+    assert standard == "  [REACTION subscriber] reaction.added  event_id=ca03"
