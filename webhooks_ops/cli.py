@@ -23,6 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     shapes.add_argument("--bucket", required=True, help="the archive bucket (the stack's ArchiveBucketName output)")
     shapes.add_argument("--since", required=True, type=date.fromisoformat, help="first day, YYYY-MM-DD")
     shapes.add_argument("--until", type=date.fromisoformat, default=None, help="day after the last (default today)")
+    shapes.add_argument(
+        "--history-days",
+        type=int,
+        default=7,
+        help="each day is compared with this many earlier days that had events (the stack's DriftHistoryDays)",
+    )
     commands.add_parser(
         "replay", help="replay archived events (webhooks-ops replay --help)", add_help=False, prefix_chars="\0"
     )
@@ -37,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         from webhooks_ops import shapes as drift
 
         until = args.until or datetime.now(UTC).date()
-        return drift.main(args.bucket, args.since, until, sys.stdout, boto3.client("s3"))
+        return drift.main(args.bucket, args.since, until, sys.stdout, boto3.client("s3"), max(1, args.history_days))
     from webhooks_ops import redrive as redriving
 
     return redriving.main(args.function, args.max)

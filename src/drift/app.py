@@ -1,9 +1,10 @@
-"""The daily payload drift report: one day of the archive against the last day that had events.
+"""The daily payload drift report: one day of the archive against the last days that had events.
 
 Scheduled once a day (template.yaml: DriftFunction), off the request path: it reads the day's
-archived events (names and field paths only), compares them with the shape it kept from the last
-day that had events (S3: shapes/latest.json), writes the day's shape and report under shapes/, and
-when something is new or not seen, publishes the report to the alarm topic.
+archived events (names and field paths only), compares them with the shapes it kept of the last
+`history_days` days that had events (S3: shapes/dt=<day>.json; drift.shapes says why several),
+writes the day's shape and report under shapes/ (and the day in shapes/latest.json), and when
+something is new or not seen, publishes the report to the alarm topic.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from archive_format import Unreadable, events_in, keys, partitions
-from drift.shapes import Shape, compare, report
+from drift.shapes import Shape, compare_history, report
 
 LATEST = "shapes/latest.json"
+KEPT = "shapes/dt="  # shapes/dt=<day>.json, one per day that had events
+HISTORY_DAYS = 7
 SNS_SUBJECT_LIMIT = 100
 
 
@@ -39,12 +42,24 @@ def shape_of(s3: Any, bucket: str, day: str) -> Shape:
     return shape
 
 
-def _latest(s3: Any, bucket: str) -> tuple[str, Shape] | None:
-    try:
-        document = json.loads(s3.get_object(Bucket=bucket, Key=LATEST)["Body"].read())
-    except s3.exceptions.NoSuchKey:
-        return None
-    return str(document["day"]), Shape.from_json(json.dumps(document["shape"]))
+def history(s3: Any, bucket: str, before: date, days: int) -> list[tuple[str, Shape]]:
+    """The kept shapes of the last `days` days before `before` that had events, oldest first."""
+    kept = sorted(
+        key[len(KEPT) : -len(".json")]
+        for key in keys(s3, bucket, KEPT)
+        if key.endswith(".json") and key[len(KEPT) : -len(".json")] < before.isoformat()
+    )
+    return [
+        (day, Shape.from_json(s3.get_object(Bucket=bucket, Key=f"{KEPT}{day}.json")["Body"].read().decode()))
+        for day in kept[-days:]
+    ]
+
+
+def against(kept: list[tuple[str, Shape]]) -> str:
+    """What a report compares with: one day, or the first and last of several."""
+    if len(kept) == 1:
+        return kept[0][0]
+    return f"the {len(kept)} days with events from {kept[0][0]} to {kept[-1][0]}"
 
 
 def _put(s3: Any, bucket: str, key: str, text: str, content_type: str) -> None:
@@ -57,28 +72,33 @@ class Settings(NamedTuple):
     bucket: str  # the archive bucket: events/ is read, shapes/ is written
     topic_arn: str | None = None  # the alarm topic, when alarms notify anyone
     stack: str = ""
+    history_days: int = HISTORY_DAYS  # how many earlier days with events a day is compared with
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
-        return cls(env["ARCHIVE_BUCKET"], env.get("NOTIFY_TOPIC_ARN") or None, env.get("STACK_NAME", ""))
+        return cls(
+            env["ARCHIVE_BUCKET"],
+            env.get("NOTIFY_TOPIC_ARN") or None,
+            env.get("STACK_NAME", ""),
+            max(1, int(env.get("HISTORY_DAYS") or HISTORY_DAYS)),
+        )
 
 
 def run(day: date, settings: Settings, s3: Any, sns: Any) -> str:
     """The day's report (also written to shapes/reports/dt=<day>.txt); published when something changed."""
-    bucket, topic_arn, stack = settings
+    bucket, topic_arn, stack, history_days = settings
     after = shape_of(s3, bucket, day.isoformat())
     report_key = f"shapes/reports/dt={day.isoformat()}.txt"
     if after.events == 0:  # a quiet day (or the archive is behind): nothing is compared, nothing kept
         text = f"Payload drift, {day}: no events archived that day; nothing compared.\n"
         _put(s3, bucket, report_key, text, "text/plain")
         return text
-    latest = _latest(s3, bucket)
-    if latest is None:
-        text = report(day.isoformat(), "nothing (the first day kept)", Shape(), after, compare(after, after))
+    kept = history(s3, bucket, day, history_days)
+    if not kept:
+        text = report(day.isoformat(), "nothing (the first day kept)", Shape(), after, compare_history([after], after))
     else:
-        previous_day, before = latest
-        changes = compare(before, after)
-        text = report(day.isoformat(), previous_day, before, after, changes)
+        changes = compare_history([shape for _, shape in kept], after)
+        text = report(day.isoformat(), against(kept), Shape.union(shape for _, shape in kept), after, changes)
         if changes and topic_arn:
             subject = f"Payload drift {stack} {day}".strip()[:SNS_SUBJECT_LIMIT]
             sns.publish(TopicArn=topic_arn, Subject=subject, Message=text)

@@ -1,15 +1,19 @@
 """The shape of archived events: request types, event names, nouns and field paths; names only, never values.
 
-A shape is built from one day's archive and compared with the previous one, so that an operator
-hears when a platform starts sending a new event, a new field, or stops sending one. Pure: the
-scheduled job (`drift.app`) and the operator command (`webhooks-ops shapes`) read the archive and
-hand the bodies in.
+A shape is built from one day's archive and compared with the last days that had events, so that an
+operator hears when a platform starts sending a new event, a new field, or stops sending one. Pure:
+the scheduled job (`drift.app`) and the operator command (`webhooks-ops shapes`) read the archive
+and hand the bodies in.
+
+Compared with several days, not one, because many fields are optional: a list that is empty one day
+(`tags`, `attachments`) has no item fields that day. "New" is what none of those days had, and "not
+seen" is what every one of them had, so an optional field does not come and go in the reports.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +68,20 @@ class Shape:
         )
 
     @classmethod
+    def union(cls, shapes: Iterable[Shape]) -> Shape:
+        """Everything any of the shapes held (the counts added up)."""
+        merged = cls()
+        for shape in shapes:
+            merged.events += shape.events
+            merged.bodies += shape.bodies
+            merged.request_types |= shape.request_types
+            merged.event_names |= shape.event_names
+            merged.nouns |= shape.nouns
+            for name, found in shape.fields.items():
+                merged.fields.setdefault(name, set()).update(found)
+        return merged
+
+    @classmethod
     def from_json(cls, text: str) -> Shape:
         document = json.loads(text)
         return cls(
@@ -104,28 +122,46 @@ class Changes:
 
 
 def compare(before: Shape, after: Shape) -> Changes:
-    """New and gone names, and the fields new or gone in the event names both periods saw.
+    """New and gone names, and the fields new or gone in the event names both periods saw."""
+    return compare_history([before], after)
+
+
+def _all(sets: Sequence[set[str]]) -> set[str]:
+    """What every one of the sets holds."""
+    return set.intersection(*sets) if sets else set()
+
+
+def compare_history(history: Sequence[Shape], after: Shape) -> Changes:
+    """What is new in `after` (in none of the `history` shapes) or not seen (in every one of them).
 
     An event name not seen in `after` is "gone" from that period only: a quiet day is not a removal,
-    so the report says "not seen" and the fields of events not seen are never compared.
+    so the report says "not seen" and the fields of events not seen are never compared. Fields are
+    compared only with the days whose archive held a body of that event name (not only S3 pointers).
     """
     changes = Changes()
-    kinds = [("event names", before.event_names, after.event_names), ("nouns", before.nouns, after.nouns)]
-    if before.bodies and after.bodies:  # request types are read from bodies: none read, none compared
-        kinds.insert(0, ("request types", before.request_types, after.request_types))
+    with_bodies = [shape for shape in history if shape.bodies]
+    kinds = [
+        ("event names", [shape.event_names for shape in history], after.event_names),
+        ("nouns", [shape.nouns for shape in history], after.nouns),
+    ]
+    if with_bodies and after.bodies:  # request types are read from bodies: none read, none compared
+        kinds.insert(0, ("request types", [shape.request_types for shape in with_bodies], after.request_types))
     for kind, earlier, later in kinds:
-        if later - earlier:
-            changes.new[kind] = sorted(later - earlier)
-        if earlier - later:
-            changes.gone[kind] = sorted(earlier - later)
-    for name in sorted(before.event_names & after.event_names):
-        earlier, later = before.fields.get(name, set()), after.fields.get(name, set())
-        if not earlier or not later:  # only pointers on one side: nothing to compare
+        if not earlier:
             continue
-        if later - earlier:
-            changes.fields_new[name] = sorted(later - earlier)
-        if earlier - later:
-            changes.fields_gone[name] = sorted(earlier - later)
+        if later - set().union(*earlier):
+            changes.new[kind] = sorted(later - set().union(*earlier))
+        if _all(earlier) - later:
+            changes.gone[kind] = sorted(_all(earlier) - later)
+    for name in sorted(after.fields):
+        earlier_fields = [shape.fields[name] for shape in history if shape.fields.get(name)]
+        later_fields = after.fields[name]
+        if not earlier_fields or not later_fields:  # a new event name, or only pointers on one side
+            continue
+        if later_fields - set().union(*earlier_fields):
+            changes.fields_new[name] = sorted(later_fields - set().union(*earlier_fields))
+        if _all(earlier_fields) - later_fields:
+            changes.fields_gone[name] = sorted(_all(earlier_fields) - later_fields)
     return changes
 
 

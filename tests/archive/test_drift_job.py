@@ -1,6 +1,7 @@
 """The payload drift job end to end on the emulated archive: a baseline day, a day with a new field, a new
 event name and a field gone (reported once, on the alarm topic and in S3), an empty day (nothing
-compared), an unchanged day (nothing sent); and the same comparison from `webhooks-ops shapes`."""
+compared), an unchanged day (nothing sent); an optional field that comes and goes (reported at most
+once); and the same comparison from `webhooks-ops shapes`."""
 
 from __future__ import annotations
 
@@ -94,8 +95,36 @@ def test_new_gone_empty_and_unchanged_days(receiver: Receiver, job: tuple[Settin
 
     again = [fresh("post.published", add_field), fresh("member.created", drop_field), fresh("reaction.added")]
     archive_day(receiver, DAY4, [*again, fresh("widget.spun")])
-    assert "No change" in run_day(DAY4, settings)  # compared with DAY2, the last day that had events
+    assert "No change" in run_day(DAY4, settings)  # compared with DAY1 and DAY2, the days that had events
     assert notifications(inbox) == []
+
+
+def tagged(*tags: str) -> Any:
+    def change(document: dict[str, Any]) -> None:
+        document["data"]["object"]["tags"] = [{"id": tag, "title": tag} for tag in tags]
+
+    return change
+
+
+def test_an_optional_field_that_comes_and_goes_is_not_news_every_day(
+    receiver: Receiver, job: tuple[Settings, str]
+) -> None:
+    """An empty list has no item fields: compared with the last days, not the last day, a post's
+    `tags[].id` is not reported each time the day's posts happen to have tags or not."""
+    settings, inbox = job
+    for day, change in ((DAY1, tagged("a")), (DAY2, tagged()), (DAY3, tagged("b")), (DAY4, tagged())):
+        archive_day(receiver, day, [fresh("post.published", change)])
+    run_day(DAY1, settings)
+    # the second day has one day to compare with, which had tags: the first absence is reported
+    assert "Fields gone from bettermode:post.published: data.object.tags[].id" in run_day(DAY2, settings)
+    assert len(notifications(inbox)) == 1
+    assert "No change" in run_day(DAY3, settings)  # tags[].id was seen on one of the last days
+    assert "No change" in run_day(DAY4, settings)  # ... and was not seen on every one of them
+    assert notifications(inbox) == []
+    # compared with the last day alone (DriftHistoryDays=1), the same days are news each time
+    one_day = settings._replace(history_days=1)
+    assert "New fields in bettermode:post.published: data.object.tags[].id" in run_day(DAY3, one_day)
+    assert "Fields gone from bettermode:post.published: data.object.tags[].id" in run_day(DAY4, one_day)
 
 
 def test_no_value_ever_reaches_a_report(receiver: Receiver, job: tuple[Settings, str]) -> None:

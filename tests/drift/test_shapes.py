@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from drift.shapes import POINTER_CLASS, Shape, compare, paths, report
+from drift.shapes import POINTER_CLASS, Shape, compare, compare_history, paths, report
 
 
 def body(**data: object) -> str:
@@ -66,3 +66,26 @@ def test_the_same_shape_is_no_change_and_a_pointer_adds_names_only() -> None:
     large.add("bettermode", "post.published", "POST", json.dumps([POINTER_CLASS, {"s3BucketName": "b", "s3Key": "k"}]))
     assert large.event_names == {"bettermode:post.published"} and large.fields == {}
     assert not compare(shape, large)  # a day of only large posts removes no field
+
+
+def test_against_several_days_new_is_in_none_and_gone_was_in_every_one() -> None:
+    def day(*names: str, **fields: object) -> Shape:
+        shape = Shape()
+        for name in names:
+            shape.add("bettermode", name, name.split(".")[0].upper(), body(**fields))
+        return shape
+
+    history = [
+        day("post.published", "reaction.added", title="t", tags=[{"id": 1}]),
+        day("post.published", title="t", tags=[]),
+    ]
+    after = day("post.published", "badge.created", tags=[])
+    changes = compare_history(history, after)
+    assert changes.new == {"event names": ["bettermode:badge.created"], "nouns": ["bettermode:BADGE"]}
+    assert changes.gone == {}  # reaction.added was not on every one of the days
+    assert changes.fields_new == {}  # tags[].id was on one of them
+    assert changes.fields_gone == {"bettermode:post.published": ["data.title"]}  # on every one
+    assert compare_history(history[-1:], after) == compare(history[-1], after)  # one day: the day before
+    merged = Shape.union(history)
+    assert (merged.events, merged.bodies) == (3, 3)
+    assert "data.tags[].id" in merged.fields["bettermode:post.published"]

@@ -21,7 +21,14 @@ def test_a_daily_schedule_runs_the_drift_function() -> None:
     assert rule["Properties"]["ScheduleExpression"] == "cron(30 1 * * ? *)"
     function = found["DriftFunction"]["Properties"]
     assert function["Handler"] == "drift.app.lambda_handler" and function["Timeout"] == 300
-    assert set(function["Environment"]["Variables"]) == {"ARCHIVE_BUCKET", "NOTIFY_TOPIC_ARN", "STACK_NAME"}
+    variables = function["Environment"]["Variables"]
+    assert set(variables) == {"ARCHIVE_BUCKET", "NOTIFY_TOPIC_ARN", "STACK_NAME", "HISTORY_DAYS"}
+    assert evaluated(Deployment()).resolve(variables["HISTORY_DAYS"]) == "7"
+    longer = evaluated(Deployment(overrides={"DriftHistoryDays": "30"}))
+    assert (
+        longer.resolve(longer.resources["DriftFunction"]["Properties"]["Environment"]["Variables"]["HISTORY_DAYS"])
+        == "30"
+    )
 
 
 def test_its_role_reads_the_archive_and_writes_only_shapes() -> None:

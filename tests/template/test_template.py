@@ -253,3 +253,10 @@ def test_the_deployed_command_takes_parameter_overrides_as_sam_deploy_does(tmp_p
     assert topics == ["AlarmTopic", "CatchAllTopic", "TopicPOST", "TopicSPACE"]
     with pytest.raises(SystemExit, match="KEY=VALUE"):
         main(["deployed", str(out), "--parameter-overrides", "TopicNouns"])
+
+
+def test_every_parameter_is_in_the_configuration_page() -> None:
+    from devkit.template import load_yaml
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
+    assert [name for name in load_yaml()["Parameters"] if f"`{name}`" not in page] == []
