@@ -43,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
         from webhooks_ops import shapes as drift
 
         until = args.until or datetime.now(UTC).date()
-        return drift.main(args.bucket, args.since, until, sys.stdout, boto3.client("s3"), max(1, args.history_days))
+        return drift.main(
+            args.bucket, args.since, until, sys.stdout, boto3.client("s3"), history_days=max(1, args.history_days)
+        )
     from webhooks_ops import redrive as redriving
 
     return redriving.main(args.function, args.max)

@@ -19,7 +19,7 @@ def days(since: date, until: date) -> list[date]:
     return [since + timedelta(days=offset) for offset in range((until - since).days)]
 
 
-def main(bucket: str, since: date, until: date, out: TextIO, s3: Any, history_days: int = HISTORY_DAYS) -> int:
+def main(bucket: str, since: date, until: date, out: TextIO, s3: Any, *, history_days: int = HISTORY_DAYS) -> int:
     """Print the report of each day whose shape changed; 0 when the range was read (whatever changed)."""
     kept: list[tuple[str, Shape]] = []
     changed = 0
