@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="KEY=VALUE",
         help="template parameters, as sam deploy takes them (e.g. DeliveryMode=fifo)",
     )
-    commands.add_parser("rehearse", help="check every parameter set's deployed template against CloudFormation's rules")
+    _rehearse_options(commands)
     args = parser.parse_args(argv)
 
     from devkit.samples import LOCAL_SECRET
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "rehearse":
         from devkit import rehearsal
 
-        return rehearsal.main()
+        return rehearsal.main(rehearsal.yours(args.stack_name, args.region, args.parameter_overrides))
     if args.command == "reliability":
         from devkit import reliability
 
@@ -84,6 +85,19 @@ def main(argv: list[str] | None = None) -> int:
     from devkit import sender
 
     return sender.resign_files(args.files, secret)
+
+
+def _rehearse_options(commands: Any) -> None:
+    rehearse = commands.add_parser(
+        "rehearse",
+        help="check the deployed template against CloudFormation's rules: every parameter set the project "
+        "tests, or yours (any of the options below)",
+    )
+    rehearse.add_argument("--stack-name", default=None, help="the stack name you will deploy under")
+    rehearse.add_argument("--region", default=None, help="the region you will deploy to")
+    rehearse.add_argument(
+        "--parameter-overrides", nargs="*", default=None, metavar="KEY=VALUE", help="your template parameters"
+    )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from devkit.deployed import Deployment, translated_document
+from devkit.deployed import Deployment, overrides, translated_document
 from devkit.template import TEMPLATE, Template, load_yaml, parameter_values
 
 LONGEST_STACK_NAME = "w" * 128  # a stack name is at most 128 characters (CloudFormation quotas)
@@ -418,19 +418,33 @@ def lint_findings(name: str, deployment: Deployment) -> list[Finding]:
     return [Finding(name, f"cfn-lint {match.rule.id}", str(match.message)) for match in matches]
 
 
-def main() -> int:
+def yours(stack_name: str | None, region: str | None, parameters: list[str] | None) -> Deployment | None:
+    """The deployment an operator names on the command line, or None when they name nothing."""
+    if stack_name is None and region is None and parameters is None:
+        return None
+    return Deployment(
+        stack_name=stack_name or Deployment.stack_name,
+        region=region or Deployment.region,
+        overrides=overrides(parameters or []),
+    )
+
+
+def main(deployment: Deployment | None = None) -> int:
+    """Every parameter set the project tests, or only `deployment` (the stack name, region and
+    parameters you are about to deploy with); 1 when anything is found."""
     import logging
 
     logging.getLogger("samtranslator").setLevel(logging.ERROR)  # "unpublished metrics", on every translation
+    deployments = {"your deployment": deployment} if deployment else DEPLOYMENTS
     findings = [
         finding
-        for name, deployment in DEPLOYMENTS.items()
+        for name, deployment in deployments.items()
         for finding in (*rehearse(name, deployment), *lint_findings(name, deployment))
     ]
     for finding in findings:
         print(finding)
     print(
-        f"deploy rehearsal: {len(DEPLOYMENTS)} parameter sets, {len(RULES)} rules and cfn-lint, "
+        f"deploy rehearsal: {len(deployments)} parameter set(s), {len(RULES)} rules and cfn-lint, "
         f"{len(findings)} findings"
     )
     return 1 if findings else 0
