@@ -5,6 +5,8 @@
 #   make events  - re-stamp and re-sign events/*.json with the local secret (for sam local invoke)
 #   make test    - the test suite (moto; no AWS account, no Docker), on every core (and one more worker)
 #   make test-fast - the unit tests only: pure modules and the template (the inner loop)
+#   make rehearse - the deploy rehearsal, offline: every tested parameter set, or your stack's with
+#                  ARGS="--stack-name X --region Y --parameter-overrides K=V ..."
 #   make reliability - inject a fault at every pipeline step and print what was lost or doubled
 #                  (make test runs the same scenarios and prints the same report at its end)
 #   make bench   - cold start, warm latency, AWS calls, memory, package size and cost, against the floor
@@ -25,7 +27,7 @@ SAM_CLI := aws-sam-cli==1.170.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo serve events test test-fast docs reliability bench bench-replay lint format build check-package clean
+.PHONY: demo serve events test test-fast docs rehearse reliability bench bench-replay lint format build check-package clean
 
 $(STAMP): requirements-dev.txt src/requirements.txt pyproject.toml webhook-events/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +58,10 @@ test: $(STAMP)
 # those folders spares importing the emulated suites.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m unit -q tests/unit tests/template
+
+# The deploy rehearsal of one stack: make rehearse ARGS="--stack-name X --region Y --parameter-overrides K=V ..."
+rehearse: $(STAMP)
+	$(BIN)/python -m devkit rehearse $(ARGS)
 
 reliability: $(STAMP)
 	$(BIN)/python -m devkit reliability
