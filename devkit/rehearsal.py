@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devkit.deployed import Deployment, overrides, translated_document
-from devkit.template import TEMPLATE, Template, load_yaml, parameter_values
+from devkit.template import NO_VALUE, TEMPLATE, Template, load_yaml, parameter_values
 
 LONGEST_STACK_NAME = "w" * 128  # a stack name is at most 128 characters (CloudFormation quotas)
 LONGEST_REGION = "ap-southeast-2"  # 14 characters, the longest region names of the aws partition
@@ -392,6 +392,27 @@ def no_credentials_exposed(template: WorstCase, found: Found) -> None:
                 found(f"Resources.{logical}.Environment", "sets AWS_SAM_LOCAL, which lets local credentials in")
 
 
+ARCHIVE_DAYS = range(1, 366)  # a FIFO topic's ArchivePolicy.MessageRetentionPeriod, in days
+
+
+def topic_archive_retention(template: WorstCase, found: Found) -> None:
+    """A FIFO topic keeps its message archive 1 to 365 days ("ArchivePolicy", AWS::SNS::Topic,
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sns-topic.html);
+    the schema types the policy as Json, so only the deploy would refuse a longer one, topic by topic."""
+    for logical, resource in _created(template, template.document["Resources"]):
+        if resource["Type"] != "AWS::SNS::Topic":
+            continue
+        policy = template.resolve((resource.get("Properties") or {}).get("ArchivePolicy"))
+        if policy is None or policy is NO_VALUE:
+            continue
+        days = str(policy.get("MessageRetentionPeriod", ""))
+        if not (days.isdigit() and int(days) in ARCHIVE_DAYS):
+            found(
+                f"Resources.{logical}.ArchivePolicy.MessageRetentionPeriod",
+                f"{days or 'none'}: a FIFO topic keeps its archive 1 to 365 days (ArchiveRetentionDays)",
+            )
+
+
 RULES: tuple[Callable[[WorstCase, Found], None], ...] = (
     export_names,
     logical_ids_and_counts,
@@ -399,6 +420,7 @@ RULES: tuple[Callable[[WorstCase, Found], None], ...] = (
     policy_sizes,
     references_resolve,
     no_credentials_exposed,
+    topic_archive_retention,
 )
 
 

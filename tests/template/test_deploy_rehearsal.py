@@ -183,10 +183,22 @@ def test_rehearse_your_own_deployment_with_cfn_lint(capsys: pytest.CaptureFixtur
 
     fine = ["rehearse", "--stack-name", "my-community", "--region", "eu-west-1", "--parameter-overrides"]
     assert main([*fine, "DeliveryMode=fifo", "TopicNouns=POST,SPACE"]) == 0
-    assert "1 parameter set(s), 6 rules and cfn-lint, 0 findings" in capsys.readouterr().out
+    assert "1 parameter set(s), 7 rules and cfn-lint, 0 findings" in capsys.readouterr().out
     too_many = ",".join(f"NOUN{index}" for index in range(MAX_TOPIC_NOUNS + 10))
     assert (
         main(["rehearse", "--stack-name", LONGEST_STACK_NAME, "--parameter-overrides", f"TopicNouns={too_many}"]) == 1
     )
     out = capsys.readouterr().out
     assert re.search(r"your deployment: Resources.WebhookFunctionRole: inline policies of \d+ characters", out)
+
+
+def test_a_fifo_topic_archive_over_a_year_is_found_before_the_deploy() -> None:
+    """SNS keeps a FIFO topic's archive 1 to 365 days; the S3 archive (standard) has no such bound."""
+    too_long = rehearse("fifo, 400 days", Deployment(overrides={"DeliveryMode": "fifo", "ArchiveRetentionDays": "400"}))
+    assert len(too_long) == 10  # the nine default nouns' topics and the catch-all
+    assert all(finding.where.endswith("ArchivePolicy.MessageRetentionPeriod") for finding in too_long)
+    assert "1 to 365 days" in too_long[0].rule
+    assert (
+        rehearse("fifo, 365 days", Deployment(overrides={"DeliveryMode": "fifo", "ArchiveRetentionDays": "365"})) == []
+    )
+    assert rehearse("standard, 400 days", Deployment(overrides={"ArchiveRetentionDays": "400"})) == []
