@@ -94,18 +94,22 @@ def run(day: date, settings: Settings, s3: Any, sns: Any) -> str:
         _put(s3, bucket, report_key, text, "text/plain")
         return text
     kept = history(s3, bucket, day, history_days)
+    changed = False
     if not kept:
         text = report(day.isoformat(), "nothing (the first day kept)", Shape(), after, compare_history([after], after))
     else:
         changes = compare_history([shape for _, shape in kept], after)
         text = report(day.isoformat(), against(kept), Shape.union(shape for _, shape in kept), after, changes)
-        if changes and topic_arn:
-            subject = f"Payload drift {stack} {day}".strip()[:SNS_SUBJECT_LIMIT]
-            sns.publish(TopicArn=topic_arn, Subject=subject, Message=text)
+        changed = bool(changes)
     _put(s3, bucket, report_key, text, "text/plain")
-    _put(s3, bucket, f"shapes/dt={day.isoformat()}.json", after.to_json(), "application/json")
+    _put(s3, bucket, f"{KEPT}{day.isoformat()}.json", after.to_json(), "application/json")
     latest_document = json.dumps({"day": day.isoformat(), "shape": json.loads(after.to_json())})
     _put(s3, bucket, LATEST, latest_document, "application/json")
+    # Last, so that a retry after a failed write never sends the report twice; a retry compares with the
+    # same earlier days (the history never holds the day itself), so it sends the same report once.
+    if changed and topic_arn:
+        subject = f"Payload drift {stack} {day}".strip()[:SNS_SUBJECT_LIMIT]
+        sns.publish(TopicArn=topic_arn, Subject=subject, Message=text)
     return text
 
 

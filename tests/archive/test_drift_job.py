@@ -127,6 +127,41 @@ def test_an_optional_field_that_comes_and_goes_is_not_news_every_day(
     assert "Fields gone from bettermode:post.published: data.object.tags[].id" in run_day(DAY4, one_day)
 
 
+class FailingOnce:
+    """An S3 client whose first write of `key` fails, as a throttled or interrupted call would."""
+
+    def __init__(self, s3: Any, key: str) -> None:
+        self.s3, self.key, self.failed = s3, key, False
+
+    def put_object(self, **kwargs: Any) -> Any:
+        if kwargs["Key"] == self.key and not self.failed:
+            self.failed = True
+            raise RuntimeError("S3 refused the write")
+        return self.s3.put_object(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.s3, name)
+
+
+def test_a_run_retried_after_a_failed_write_sends_its_report_once(
+    receiver: Receiver, job: tuple[Settings, str]
+) -> None:
+    """EventBridge invokes the job asynchronously, and Lambda runs a failed invocation again: the
+    report is sent after every write, so the retry is the first and only one to send it."""
+    settings, inbox = job
+    sns = boto3.client("sns", region_name=REGION)
+    archive_day(receiver, DAY1, [fresh("post.published")])
+    run_day(DAY1, settings)
+    archive_day(receiver, DAY2, [fresh("post.published", add_field)])
+    flaky = FailingOnce(boto3.client("s3", region_name=REGION), LATEST)
+    with pytest.raises(RuntimeError):
+        run(DAY2, settings, flaky, sns)
+    assert notifications(inbox) == []
+    text = run(DAY2, settings, flaky, sns)  # the retry compares with the same earlier day
+    assert "New fields in bettermode:post.published: data.object.readingTime" in text
+    assert notifications(inbox) == [text]
+
+
 def test_no_value_ever_reaches_a_report(receiver: Receiver, job: tuple[Settings, str]) -> None:
     settings, _ = job
     archive_day(receiver, DAY1, [fresh("post.published")])

@@ -64,3 +64,13 @@ def test_it_exists_only_with_the_s3_archive(overrides: dict[str, str]) -> None:
     found = resources(Deployment(overrides=overrides))
     assert "DriftFunction" not in found and "DriftFunctionLogs" not in found
     assert not [r for r in found.values() if r["Type"] == "AWS::Events::Rule"]
+
+
+def test_its_name_is_an_output_where_it_exists() -> None:
+    """The alarm's runbook invokes it again for a day: the operator needs its name."""
+    outputs = evaluated(Deployment()).document["Outputs"]
+    assert outputs["DriftFunctionName"] == {
+        "Condition": "DriftReport",
+        "Description": outputs["DriftFunctionName"]["Description"],
+        "Value": {"Ref": "DriftFunction"},
+    }

@@ -47,7 +47,7 @@ def function_properties(cfn: dict[str, Any]) -> dict[str, Any]:
 
 def test_every_alarm_watches_its_metric_and_exists_only_when_alarms_are_enabled(cfn: dict[str, Any]) -> None:
     alarms = resources(cfn, "AWS::CloudWatch::Alarm")
-    assert set(alarms) == {*ALARMS, "Api5xxRateAlarm", "EventAgeAlarm"}
+    assert set(alarms) == {*ALARMS, "Api5xxRateAlarm", "EventAgeAlarm", "DriftFunctionErrorsAlarm"}
     for logical, (namespace, metric) in ALARMS.items():
         props = alarms[logical]["Properties"]
         assert (props["Namespace"], props["MetricName"]) == (namespace, metric), logical
@@ -63,6 +63,21 @@ def test_every_alarm_watches_its_metric_and_exists_only_when_alarms_are_enabled(
         assert alarms[logical]["Properties"]["Dimensions"] == [{"Name": "service", "Value": {"Ref": "AWS::StackName"}}]
     queue_dimension = alarms["FailureQueueAlarm"]["Properties"]["Dimensions"][0]["Value"]
     assert queue_dimension == {"Fn::GetAtt": ["FailureQueue", "QueueName"]}
+
+
+def test_the_drift_reports_failures_alarm_for_a_day_where_the_report_runs(cfn: dict[str, Any]) -> None:
+    alarm = resources(cfn, "AWS::CloudWatch::Alarm")["DriftFunctionErrorsAlarm"]
+    props = alarm["Properties"]
+    assert alarm["Condition"] == "DriftAlarm"
+    assert cfn["Conditions"]["DriftAlarm"] == {"Fn::And": [{"Condition": "DriftReport"}, {"Condition": "CreateAlarms"}]}
+    assert (props["Namespace"], props["MetricName"], props["Statistic"]) == ("AWS/Lambda", "Errors", "Sum")
+    assert props["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "DriftFunction"}}]
+    # a daily job: one day's period (PutMetricAlarm allows up to 7 days for periods of an hour or more)
+    assert (props["Period"], props["EvaluationPeriods"], props["TreatMissingData"]) == (86400, 1, "notBreaching")
+    assert props["OKActions"] == props["AlarmActions"]
+    assert not Template.load(overrides={"EnableDriftReport": "false"}).condition("DriftAlarm")
+    assert not Template.load(overrides={"EnableAlarms": "false"}).condition("DriftAlarm")
+    assert not Template.load(overrides={"DeliveryMode": "fifo"}).condition("DriftAlarm")  # no S3 archive, no job
 
 
 def test_api_5xx_alarm_is_a_rate_against_the_threshold_parameter(cfn: dict[str, Any]) -> None:
