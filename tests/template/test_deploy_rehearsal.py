@@ -176,15 +176,19 @@ def test_existing_secret_arn_is_a_secret_arn_full_or_partial(source: dict[str, A
     assert allowed(source["Parameters"]["ExistingSigningSecretArn"]["AllowedPattern"], value) is ok
 
 
-def test_rehearse_your_own_deployment_with_cfn_lint(capsys: pytest.CaptureFixture[str]) -> None:
+def test_rehearse_your_own_deployment_with_cfn_lint(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`python -m devkit rehearse --stack-name ... --region ... --parameter-overrides ...`: the stack
     you are about to deploy, checked offline; 1 and the finding when CloudFormation would refuse it."""
+    from devkit import rehearsal
     from devkit.__main__ import main
 
     fine = ["rehearse", "--stack-name", "my-community", "--region", "eu-west-1", "--parameter-overrides"]
     assert main([*fine, "DeliveryMode=fifo", "TopicNouns=POST,SPACE"]) == 0
     assert "1 parameter set(s), 7 rules and cfn-lint, 0 findings" in capsys.readouterr().out
     too_many = ",".join(f"NOUN{index}" for index in range(MAX_TOPIC_NOUNS + 10))
+    monkeypatch.setattr(rehearsal, "lint_findings", lambda *_: [])  # the rehearsal's own rule finds this one
     assert (
         main(["rehearse", "--stack-name", LONGEST_STACK_NAME, "--parameter-overrides", f"TopicNouns={too_many}"]) == 1
     )
