@@ -18,7 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     redrive.add_argument("--function", help="the deployed function whose configuration names the queue and table")
     redrive.add_argument("--max", type=int, default=None, help="at most this many messages")
     shapes = commands.add_parser(
-        "shapes", help="payload drift: the archive's request types, event names and fields, day against day"
+        "shapes",
+        help="payload drift: the archive's request types, event names and fields, each day against earlier days",
     )
     shapes.add_argument("--bucket", required=True, help="the archive bucket (the stack's ArchiveBucketName output)")
     shapes.add_argument("--since", required=True, type=date.fromisoformat, help="first day, YYYY-MM-DD")
