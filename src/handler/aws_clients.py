@@ -1,7 +1,10 @@
 """boto3 clients: created on first use, once per container, and shared by every invocation.
 
-Timeouts and retries are bounded so that the whole request stays well inside the function timeout
-(and API Gateway's 30 s), leaving time to release a claim when a call fails.
+Timeouts and retries are bounded so that one slow call leaves the request time, inside the function's
+10 s timeout (and API Gateway's 30 s), to release its claim and keep the event when the call fails.
+Calls that each exhaust their timeouts one after the other (a request makes up to four) can outlast
+the function: it is then ended like a crash, and only a retry of the request, after the claim's lease,
+publishes that event (docs/reliability.md: the function dies between claim and publish).
 
 botocore's client-side parameter validation is off, as its documentation allows "for performance
 reasons": it walks every parameter of every call against the service model, which was a sixth
