@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -74,10 +75,18 @@ def translated(overrides: Mapping[str, str] | None = None, path: Path = TEMPLATE
     return translated_document(load_yaml(path), Deployment(overrides=overrides))
 
 
+_LONG_FORM = re.compile(r"ParameterKey=(?P<key>[^,]+),ParameterValue=(?P<value>.*)")
+
+
 def overrides(pairs: list[str]) -> dict[str, str]:
-    """`KEY=VALUE` pairs, as `sam deploy --parameter-overrides` takes them."""
+    """Parameters as `sam deploy --parameter-overrides` takes them: `KEY=VALUE`, or its long form
+    `ParameterKey=KEY,ParameterValue=VALUE`."""
     found: dict[str, str] = {}
     for pair in pairs:
+        long_form = _LONG_FORM.fullmatch(pair)
+        if long_form:
+            found[long_form["key"]] = long_form["value"]
+            continue
         key, equals, value = pair.partition("=")
         if not (key and equals):
             raise SystemExit(f"--parameter-overrides takes KEY=VALUE, not {pair!r}")

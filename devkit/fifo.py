@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from typing import Any
 
 DEDUPLICATION_SECONDS = 300  # SNS's deduplication interval for FIFO topics: 5 minutes
+PRUNE_AT = 10_000  # ids remembered before those older than the interval are dropped
 
 
 @contextmanager
@@ -43,6 +44,9 @@ def topic_deduplication(
         key = (str(arn), group, str(deduplication))
         with lock:
             now = clock()
+            if len(taken) >= PRUNE_AT:  # a long `make serve` forgets what the interval has passed
+                for stale in [k for k, (when, _) in taken.items() if now - when >= interval]:
+                    del taken[stale]
             first = taken.get(key)
             if first and now - first[0] < interval:
                 return first[1]

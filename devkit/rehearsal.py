@@ -242,6 +242,8 @@ def rehearse(name: str, deployment: Deployment, document: Mapping[str, Any] | No
     def found(where: str, rule: str) -> None:
         findings.append(Finding(name, where, rule))
 
+    source = document if document is not None else load_yaml(TEMPLATE)
+    parameters(source, deployment.overrides or {}, found)
     try:
         template = evaluated(deployment, document)
     except Exception as error:  # any refusal of the transforms is the finding
@@ -250,6 +252,47 @@ def rehearse(name: str, deployment: Deployment, document: Mapping[str, Any] | No
     for check in RULES:
         check(template, found)
     return findings
+
+
+def parameters(source: Mapping[str, Any], given: Mapping[str, str], found: Callable[[str, str], None]) -> None:
+    """The values given, as CloudFormation checks them before anything is created: each names a
+    parameter of the template and keeps to its constraints ("Parameters" section:
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html)."""
+    declared = source.get("Parameters") or {}
+    for name, value in given.items():
+        spec = declared.get(name)
+        where = f"Parameters.{name}"
+        if spec is None:
+            found(where, "the template has no such parameter (CloudFormation refuses the stack)")
+            continue
+        items = [item.strip() for item in value.split(",")] if spec.get("Type") == "CommaDelimitedList" else [value]
+        for item in items:
+            problem = _constraint_broken(spec, item)
+            if problem:
+                found(where, f"{item!r}: {problem}")
+
+
+def _constraint_broken(spec: Mapping[str, Any], value: str) -> str | None:
+    allowed = spec.get("AllowedValues")
+    if allowed is not None and value not in [str(option).lower() if isinstance(option, bool) else str(option)
+                                             for option in allowed]:  # fmt: skip
+        return f"not one of {', '.join(map(str, allowed))}"
+    if "AllowedPattern" in spec and not re.fullmatch(str(spec["AllowedPattern"]), value):
+        return f"does not match {spec['AllowedPattern']}"
+    if spec.get("Type") == "Number":
+        try:
+            number = float(value)
+        except ValueError:
+            return "not a number"
+        if "MinValue" in spec and number < float(spec["MinValue"]):
+            return f"below MinValue {spec['MinValue']}"
+        if "MaxValue" in spec and number > float(spec["MaxValue"]):
+            return f"above MaxValue {spec['MaxValue']}"
+    if "MinLength" in spec and len(value) < int(spec["MinLength"]):
+        return f"shorter than MinLength {spec['MinLength']}"
+    if "MaxLength" in spec and len(value) > int(spec["MaxLength"]):
+        return f"longer than MaxLength {spec['MaxLength']}"
+    return None
 
 
 # ----- the rules ------------------------------------------------------------------------------
@@ -466,7 +509,7 @@ def main(deployment: Deployment | None = None) -> int:
     for finding in findings:
         print(finding)
     print(
-        f"deploy rehearsal: {len(deployments)} parameter set(s), {len(RULES)} rules and cfn-lint, "
+        f"deploy rehearsal: {len(deployments)} parameter set(s), their values, {len(RULES)} rules and cfn-lint, "
         f"{len(findings)} findings"
     )
     return 1 if findings else 0

@@ -52,31 +52,40 @@ def reset_handler_state() -> None:
     container.reset(session=fresh_session)
 
 
-def _log_level_from_environment() -> None:
-    """The handler's logger reads POWERTOOLS_LOG_LEVEL once, when it is first imported: in Lambda the
-    environment is set by then, but a local run may import it earlier, with another environment."""
+def _handler_log_level(level: str | int | None = None) -> int:
+    """The handler's logger level, set to `level` (or the environment's) and the one it had returned.
+
+    The logger reads its level once, when it is first imported: in Lambda the environment is set by
+    then, but a local run may import it earlier, with another environment.
+    """
     from handler import observability
 
-    observability.logger.setLevel(os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO"))
+    before = int(observability.logger.log_level)
+    wanted = level or os.environ.get("POWERTOOLS_LOG_LEVEL") or os.environ.get("LOG_LEVEL")
+    if wanted:
+        observability.logger.setLevel(wanted)
+    return before
 
 
 @contextmanager
 def handler_environment(variables: Mapping[str, str]) -> Iterator[None]:
     """Run the handler with exactly the emulated account and `variables`; restore everything after."""
     saved = dict(os.environ)
+    level: int | None = None
     try:
         for name in _REAL_AWS:
             os.environ.pop(name, None)
         os.environ.update(EMULATED_AWS)
         os.environ.update(variables)
         reset_handler_state()
-        _log_level_from_environment()
+        level = _handler_log_level()
         yield
     finally:
         os.environ.clear()
         os.environ.update(saved)
         reset_handler_state()
-        _log_level_from_environment()
+        if level is not None:
+            _handler_log_level(level)
 
 
 def invoke(event: dict[str, Any], context: Any = None) -> HttpResponse:

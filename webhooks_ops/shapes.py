@@ -33,7 +33,7 @@ def main(bucket: str, since: date, until: date, out: TextIO, s3: Any, *, history
                 changed += 1
                 before = Shape.union(shape for _, shape in kept)
                 out.write(report(day.isoformat(), against(kept), before, after, changes) + "\n")
-        kept = [*kept, (day.isoformat(), after)][-history_days:]
+        kept = [*kept, (day.isoformat(), after)][-max(1, history_days) :]
     if not kept:
         out.write(f"no events archived from {since} to {until}\n")
     else:

@@ -44,6 +44,8 @@ def shape_of(s3: Any, bucket: str, day: str) -> Shape:
 
 def history(s3: Any, bucket: str, before: date, days: int) -> list[tuple[str, Shape]]:
     """The kept shapes of the last `days` days before `before` that had events, oldest first."""
+    if days < 1:
+        return []
     kept = sorted(
         key[len(KEPT) : -len(".json")]
         for key in keys(s3, bucket, KEPT)
@@ -66,6 +68,31 @@ def _put(s3: Any, bucket: str, key: str, text: str, content_type: str) -> None:
     s3.put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"), ContentType=content_type)
 
 
+def whole_days(value: str | None) -> int:
+    """HISTORY_DAYS as CloudFormation passes a Number parameter: "7", or "7.5" (a Number may be a
+    decimal within its bounds); at least one day."""
+    try:
+        return max(1, int(float(value or HISTORY_DAYS)))
+    except ValueError:
+        return HISTORY_DAYS
+
+
+def _keep_latest(s3: Any, bucket: str, day: date, shape: Shape) -> None:
+    """shapes/latest.json names the latest day kept: a day run again, or an earlier one, never moves it back."""
+    try:
+        current = json.loads(s3.get_object(Bucket=bucket, Key=LATEST)["Body"].read())["day"]
+    except s3.exceptions.NoSuchKey:
+        current = ""
+    if str(current) <= day.isoformat():
+        _put(
+            s3,
+            bucket,
+            LATEST,
+            json.dumps({"day": day.isoformat(), "shape": json.loads(shape.to_json())}),
+            "application/json",
+        )
+
+
 class Settings(NamedTuple):
     """Where the job reads and writes, and whom it tells (the environment template.yaml sets)."""
 
@@ -80,7 +107,7 @@ class Settings(NamedTuple):
             env["ARCHIVE_BUCKET"],
             env.get("NOTIFY_TOPIC_ARN") or None,
             env.get("STACK_NAME", ""),
-            max(1, int(env.get("HISTORY_DAYS") or HISTORY_DAYS)),
+            whole_days(env.get("HISTORY_DAYS")),
         )
 
 
@@ -103,8 +130,7 @@ def run(day: date, settings: Settings, s3: Any, sns: Any) -> str:
         changed = bool(changes)
     _put(s3, bucket, report_key, text, "text/plain")
     _put(s3, bucket, f"{KEPT}{day.isoformat()}.json", after.to_json(), "application/json")
-    latest_document = json.dumps({"day": day.isoformat(), "shape": json.loads(after.to_json())})
-    _put(s3, bucket, LATEST, latest_document, "application/json")
+    _keep_latest(s3, bucket, day, after)
     # Last, so that a retry after a failed write never sends the report twice; a retry compares with the
     # same earlier days (the history never holds the day itself), so it sends the same report once.
     if changed and topic_arn:

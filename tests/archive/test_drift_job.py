@@ -162,6 +162,27 @@ def test_a_run_retried_after_a_failed_write_sends_its_report_once(
     assert notifications(inbox) == [text]
 
 
+def test_running_an_earlier_day_again_keeps_latest_on_the_latest_day(
+    receiver: Receiver, job: tuple[Settings, str]
+) -> None:
+    settings, _ = job
+    s3 = boto3.client("s3", region_name=REGION)
+    archive_day(receiver, DAY1, [fresh("post.published")])
+    archive_day(receiver, DAY2, [fresh("post.published", add_field)])
+    run_day(DAY1, settings)
+    run_day(DAY2, settings)
+    assert "against nothing" in run_day(DAY1, settings)  # a backfill compares with the days before it
+    latest = json.loads(s3.get_object(Bucket=settings.bucket, Key=LATEST)["Body"].read())
+    assert latest["day"] == DAY2.isoformat() and "readingTime" in json.dumps(latest["shape"])
+
+
+def test_history_days_as_cloudformation_passes_a_number() -> None:
+    """A Number parameter may be a decimal within its bounds; the job counts whole days, at least one."""
+    days = {value: Settings.from_env({"ARCHIVE_BUCKET": "b", "HISTORY_DAYS": value}).history_days
+            for value in ("7", "7.5", "30", "0", "", "seven")}  # fmt: skip
+    assert days == {"7": 7, "7.5": 7, "30": 30, "0": 1, "": 7, "seven": 7}
+
+
 def test_no_value_ever_reaches_a_report(receiver: Receiver, job: tuple[Settings, str]) -> None:
     settings, _ = job
     archive_day(receiver, DAY1, [fresh("post.published")])

@@ -65,3 +65,19 @@ def test_make_demo_prints_the_table_and_nothing_else() -> None:
     assert lines[0] == "DeliveryMode=standard"
     assert not [line for line in lines if line.startswith("{")]  # no JSON log line
     assert lines[-1].endswith("0 unexpected")
+
+
+def test_a_local_environment_sets_the_handlers_log_level_and_gives_the_previous_one_back() -> None:
+    import logging
+
+    from devkit.runtime import handler_environment
+    from handler import observability
+
+    before = observability.logger.log_level
+    observability.logger.setLevel(logging.DEBUG)
+    try:
+        with handler_environment({"POWERTOOLS_LOG_LEVEL": "WARNING"}):
+            assert observability.logger.log_level == logging.WARNING
+        assert observability.logger.log_level == logging.DEBUG
+    finally:
+        observability.logger.setLevel(before)

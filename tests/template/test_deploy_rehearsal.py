@@ -186,7 +186,7 @@ def test_rehearse_your_own_deployment_with_cfn_lint(
 
     fine = ["rehearse", "--stack-name", "my-community", "--region", "eu-west-1", "--parameter-overrides"]
     assert main([*fine, "DeliveryMode=fifo", "TopicNouns=POST,SPACE"]) == 0
-    assert "1 parameter set(s), 7 rules and cfn-lint, 0 findings" in capsys.readouterr().out
+    assert "1 parameter set(s), their values, 7 rules and cfn-lint, 0 findings" in capsys.readouterr().out
     too_many = ",".join(f"NOUN{index}" for index in range(MAX_TOPIC_NOUNS + 10))
     monkeypatch.setattr(rehearsal, "lint_findings", lambda *_: [])  # the rehearsal's own rule finds this one
     assert (
@@ -206,3 +206,33 @@ def test_a_fifo_topic_archive_over_a_year_is_found_before_the_deploy() -> None:
         rehearse("fifo, 365 days", Deployment(overrides={"DeliveryMode": "fifo", "ArchiveRetentionDays": "365"})) == []
     )
     assert rehearse("standard, 400 days", Deployment(overrides={"ArchiveRetentionDays": "400"})) == []
+
+
+def test_parameters_are_checked_as_cloudformation_checks_them_before_anything_is_created() -> None:
+    """An unknown parameter, a value outside its AllowedValues, AllowedPattern (each item of a list),
+    MinValue or MaxValue: found, where the rest of the rehearsal would have checked the default."""
+
+    def found(**given: str) -> list[str]:
+        return [
+            f"{f.where}: {f.rule}" for f in rehearse("given", Deployment(overrides=given)) if "Parameters." in f.where
+        ]
+
+    assert found(DriftHistoryDay="3") == [
+        "Parameters.DriftHistoryDay: the template has no such parameter (CloudFormation refuses the stack)"
+    ]
+    assert found(DriftHistoryDays="0") == ["Parameters.DriftHistoryDays: '0': below MinValue 1"]
+    assert found(DriftHistoryDays="91") == ["Parameters.DriftHistoryDays: '91': above MaxValue 90"]
+    assert found(DeliveryMode="FIFO") == ["Parameters.DeliveryMode: 'FIFO': not one of standard, fifo"]
+    assert found(TopicNouns="POST,bad-noun") == [
+        "Parameters.TopicNouns: 'bad-noun': does not match ^[A-Z][A-Z0-9_]{0,39}$"
+    ]
+    assert found(DeliveryMode="fifo", DriftHistoryDays="30", TopicNouns="POST,SPACE", EnableAlarms="false") == []
+
+
+def test_sam_deploys_long_form_of_a_parameter_is_read_too() -> None:
+    from devkit.deployed import overrides
+
+    assert overrides(["ParameterKey=DeliveryMode,ParameterValue=fifo", "TopicNouns=POST,SPACE"]) == {
+        "DeliveryMode": "fifo",
+        "TopicNouns": "POST,SPACE",
+    }
