@@ -623,3 +623,18 @@ def test_the_event_time_and_the_signed_timestamp_are_kept_for_its_age():
     assert event.sent_at_ms == 1_796_205_600_900
     for odd in ("yesterday", "2026-12-02T10:00:00", 1796205600, None, "9" * 50):  # no zone, not text, too long
         assert bettermode.parse(Request(headers={}, body=encode(subscription(time=odd)))).event.occurred_at_ms is None
+
+
+@pytest.mark.parametrize(
+    ("target", "entity", "group"),
+    [
+        ({"postId": "p1"}, {"id": "m1", "entityId": "p1", "entityType": "POST"}, "post:p1"),  # the sample's shape
+        ({}, {"id": "m1", "entityId": "p2", "entityType": "POST"}, "post:p2"),
+        ({}, {"id": "m1", "entityId": "u1", "entityType": "MEMBER"}, "member:u1"),  # with the member's events
+        ({}, {"id": "m1", "entityId": "x1", "entityType": "<script>"}, "moderation:x1"),  # never the sender's text
+        ({}, {"id": "m1"}, "moderation:m1"),
+    ],
+)
+def test_a_moderation_is_ordered_with_what_it_moderates(target, entity, group):
+    delivery = parse(subscription(noun="MODERATION", verb="CREATED", target=target, object=entity))
+    assert delivery.event.group == group

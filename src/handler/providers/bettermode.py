@@ -36,12 +36,16 @@ APP_NOUN = "APP_INSTALLATION"
 GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "POST": ("post", ("object.id",)),  # a post (or reply) and its lifecycle
     "REACTION": ("post", ("object.postId|target.postId",)),  # with the post it is on
-    "MODERATION": ("post", ("target.postId|object.entityId",)),  # with the post it moderates
+    "MODERATION": ("post", ("target.postId",)),  # with the post it moderates (else: MODERATED, below)
     "SPACE_MEMBERSHIP": ("space_membership", ("object.spaceId|target.spaceId", "object.memberId|target.memberId")),
     "MEMBER": ("member", ("object.id|target.memberId",)),
     "SPACE": ("space", ("object.id|target.spaceId",)),
     "NETWORK": ("network", ("object.id|target.networkId",)),
 }
+
+# A moderation of something other than a post (no target.postId) goes with what it moderates, named
+# by `object.entityType`: only these kinds, so a group's kind never comes from the sender's text.
+MODERATED = {"POST": "post", "MEMBER": "member", "SPACE": "space"}
 
 # Request types answered without publishing, with the `data` each expects back.
 REPLY_DATA: dict[str, Any] = {
@@ -115,6 +119,10 @@ def subscription_event(document: dict[str, Any], body: bytes) -> Event:
     name = optional_text(data.get("name")) or (f"{noun}.{verb}" if verb else noun)
     target = optional_object(data, "target")
     kind, parts = GROUPS.get(noun, (noun.lower(), ("object.id",)))
+    if noun == "MODERATION" and not optional_text(target.get("postId")):
+        entity = optional_object(data, "object")
+        kind = MODERATED.get(str(entity.get("entityType", "")).upper(), "moderation")
+        parts = ("object.entityId|object.id",)
     return Event(
         source=SOURCE,
         event_id=event_id,
