@@ -259,17 +259,29 @@ def parameters(source: Mapping[str, Any], given: Mapping[str, str], found: Calla
     parameter of the template and keeps to its constraints ("Parameters" section:
     https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html)."""
     declared = source.get("Parameters") or {}
+    read_whole = _read_by_the_receiver(source)
     for name, value in given.items():
         spec = declared.get(name)
         where = f"Parameters.{name}"
         if spec is None:
             found(where, "the template has no such parameter (CloudFormation refuses the stack)")
             continue
+        if spec.get("Type") == "Number" and name in read_whole and not re.fullmatch(r"-?[0-9]+", value.strip()):
+            found(where, f"{value!r}: a Number may be a decimal, but the receiver reads a whole number here "
+                  "(it would answer every request 503 not_configured)")  # fmt: skip
+            continue
         items = [item.strip() for item in value.split(",")] if spec.get("Type") == "CommaDelimitedList" else [value]
         for item in items:
             problem = _constraint_broken(spec, item)
             if problem:
                 found(where, f"{item!r}: {problem}")
+
+
+def _read_by_the_receiver(source: Mapping[str, Any]) -> set[str]:
+    """The parameters the receiver's environment takes (`Ref` in WebhookFunction's variables)."""
+    function = (source.get("Resources") or {}).get("WebhookFunction") or {}
+    variables = ((function.get("Properties") or {}).get("Environment") or {}).get("Variables") or {}
+    return {value["Ref"] for value in variables.values() if isinstance(value, dict) and "Ref" in value}
 
 
 def _constraint_broken(spec: Mapping[str, Any], value: str) -> str | None:

@@ -226,6 +226,10 @@ def test_parameters_are_checked_as_cloudformation_checks_them_before_anything_is
     assert found(TopicNouns="POST,bad-noun") == [
         "Parameters.TopicNouns: 'bad-noun': does not match ^[A-Z][A-Z0-9_]{0,39}$"
     ]
+    # CloudFormation takes a decimal Number; the receiver's environment wants whole numbers
+    [decimal] = found(DedupeTtlDays="7.5")
+    assert decimal.startswith("Parameters.DedupeTtlDays: '7.5': a Number may be a decimal, but the receiver reads")
+    assert found(Api5xxRatePercent="2.5", DriftHistoryDays="7.5") == []  # an alarm threshold; the drift job rounds
     assert found(DeliveryMode="fifo", DriftHistoryDays="30", TopicNouns="POST,SPACE", EnableAlarms="false") == []
 
 
