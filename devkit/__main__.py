@@ -1,4 +1,4 @@
-"""python -m devkit <command>: demo, serve, send, events, resign, deployed, rehearse (see docs/development.md)."""
+"""python -m devkit <command>: demo, serve, send, events, resign, deployed, rehearse, plan (see docs/development.md)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         help="template parameters, as sam deploy takes them (e.g. DeliveryMode=fifo)",
     )
     _rehearse_options(commands)
+    _plan_options(commands)
     args = parser.parse_args(argv)
 
     from devkit.samples import LOCAL_SECRET
@@ -72,6 +73,23 @@ def main(argv: list[str] | None = None) -> int:
         from devkit import rehearsal
 
         return rehearsal.main(rehearsal.yours(args.stack_name, args.region, args.parameter_overrides))
+    if args.command == "plan":
+        from pathlib import Path
+
+        from devkit import plan
+
+        return plan.main(
+            config_file=Path(args.config_file),
+            config_env=args.config_env,
+            stack_name=args.stack_name,
+            region=args.region,
+            deployed=args.deployed,
+            changes=args.changes,
+            first=args.first,
+            delete=args.delete,
+            deployed_template=Path(args.deployed_template) if args.deployed_template else None,
+            importers=[Path(path) for path in args.importer],
+        )
     if args.command == "reliability":
         from devkit import reliability
 
@@ -98,6 +116,31 @@ def _rehearse_options(commands: Any) -> None:
     rehearse.add_argument(
         "--parameter-overrides", nargs="*", default=None, metavar="KEY=VALUE", help="your template parameters"
     )
+
+
+def _plan_options(commands: Any) -> None:
+    plan = commands.add_parser(
+        "plan",
+        help="what sam deploy or sam delete will do to the deployed stack: resources added, removed, replaced, "
+        "exports changed, and every step CloudFormation or a service refuses",
+    )
+    plan.add_argument("changes", nargs="*", metavar="KEY=VALUE", help="the parameters you change")
+    plan.add_argument("--config-file", default="samconfig.toml", help="SAM configuration file (default samconfig.toml)")
+    plan.add_argument("--config-env", default="default", help="its environment the stack was deployed with")
+    plan.add_argument("--stack-name", default=None, help="the stack's name (default: the configuration's)")
+    plan.add_argument("--region", default=None, help="the stack's region (default: the configuration's)")
+    plan.add_argument(
+        "--deployed",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a parameter the stack was deployed with beyond the configuration's (repeat for each)",
+    )
+    plan.add_argument("--deployed-template", default=None, help="the template the stack was deployed from")
+    plan.add_argument("--importer", action="append", default=[], help="a template of a stack that imports exports")
+    which = plan.add_mutually_exclusive_group()
+    which.add_argument("--first", action="store_true", help="plan a first deploy: what the stack will hold")
+    which.add_argument("--delete", action="store_true", help="plan sam delete: what goes, what stays, what blocks")
 
 
 if __name__ == "__main__":

@@ -109,8 +109,8 @@ def expand_loops(
 
 
 def _name_replicated_resources(node: Any, resolve: Any) -> Any:
-    """`Fn::GetAtt: [{Fn::Sub: "Topic${X}"}, Attr]`, the documented way to point at a resource a loop
-    made, with the logical id resolved (AWS CloudFormation Template Reference, "Examples of
+    """`Fn::GetAtt: [{Fn::Sub: "Topic${X}"}, Attr]` and `Ref: {Fn::Sub: ...}`, the documented ways to
+    point at a resource a loop made, with the logical id resolved (AWS CloudFormation Template Reference, "Examples of
     Fn::ForEach in the Outputs section"): the transform hands CloudFormation a plain id.
     """
     if isinstance(node, list):
@@ -120,6 +120,10 @@ def _name_replicated_resources(node: Any, resolve: Any) -> Any:
     target = node.get("Fn::GetAtt")
     if len(node) == 1 and isinstance(target, list) and len(target) == 2 and isinstance(target[0], dict):
         return {"Fn::GetAtt": [resolve(target[0]), target[1]]}
+    # `Ref: {Fn::Sub: "Name${X}"}`, a loop's resource by name (the Fn::ForEach RFC, "Use case 2":
+    # https://github.com/aws-cloudformation/cfn-language-discussion/blob/main/RFCs/0009-Fn%3A%3AForEach.md)
+    if len(node) == 1 and isinstance(node.get("Ref"), dict):
+        return {"Ref": resolve(node["Ref"])}
     return {key: _name_replicated_resources(value, resolve) for key, value in node.items()}
 
 
