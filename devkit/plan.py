@@ -20,7 +20,7 @@ from typing import Any
 
 from devkit.changes import NEW, Diff, compare
 from devkit.deployed import Deployment
-from devkit.rehearsal import NAMES, rehearse
+from devkit.rehearsal import API_ID, NAMES, rehearse
 from devkit.template import ROOT, TEMPLATE, Template, load_yaml, parameter_values
 
 STATEFUL = {
@@ -130,7 +130,7 @@ def _exports(diff: Diff, imported: set[str] | frozenset[str], result: Plan) -> N
             unknown.append(name)
     if unknown:
         result.notes.append(
-            f"{len(unknown)} export(s) change or disappear: CloudFormation refuses this if another stack imports "
+            f"exports changed or gone ({len(unknown)}): CloudFormation refuses this if another stack imports "
             "one (`aws cloudformation list-imports --export-name <name>` tells; --importer checks a template)"
         )
 
@@ -254,9 +254,9 @@ def render(result: Plan, title: str) -> str:
                 kept = " (the old one retained)" if retained else ""
                 lines.append(f"  {label:<8} {', '.join(logicals)} [{kind}{detail}]{kept}")
         if diff.exports_changed:
-            lines.append(f"  export   {', '.join(diff.exports_changed)} change value")
+            lines.append(f"  export   {', '.join(diff.exports_changed)}: new value")
         if diff.exports_removed:
-            lines.append(f"  export   {', '.join(diff.exports_removed)} disappear")
+            lines.append(f"  export   {', '.join(diff.exports_removed)}: gone")
         if not diff.changes:
             lines.append("  no resource changes")
         lines.append("")
@@ -277,7 +277,7 @@ def summary(diff: Diff) -> list[str]:
     if after.deployment is None:
         kept = [f"{logical} [{r.kind}]" for logical, r in diff.before.resources.items() if r.deletion == "Retain"]
         return ["After sam delete, these stay in the account (Retain):", *(f"  {k}" for k in sorted(kept))]
-    urls = {key: value for key, value in after.outputs.items() if key.endswith(("Url", "BaseUrl"))}
+    urls = {key: value.replace(API_ID, "<api-id>") for key, value in after.outputs.items() if "Webhook" in key}
     kept = sorted(logical for logical, r in after.resources.items() if r.deletion == "Retain")
     parameters = sorted(str(r.get("Name")) for r in after.resources.values() if r.kind == "AWS::SSM::Parameter")
     return [

@@ -7,6 +7,10 @@ stack. Each rule below is checked on the template as `sam deploy` would have it 
 evaluated at their longest: a generated name as CloudFormation builds it (stack name, logical id
 and a random suffix, cut to the service's limit), an account id of 12 digits.
 
+What the deploy is given is checked first (`devkit.rehearsal_parameters`): a refused stack name is the
+only finding, a parameter set the loops cannot expand is not translated. A rule that hits every
+resource of a loop (each noun's topic) is one finding (`grouped`).
+
 `python -m devkit rehearse` runs every parameter set of `DEPLOYMENTS` and prints the findings.
 """
 
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devkit.deployed import Deployment, overrides, translated_document
+from devkit.rehearsal_parameters import combinations, loop_ids, parameters, stack_name_refused
 from devkit.template import NO_VALUE, TEMPLATE, Template, load_yaml, parameter_values
 
 LONGEST_STACK_NAME = "w" * 128  # a stack name is at most 128 characters (CloudFormation quotas)
@@ -59,8 +64,10 @@ DEPLOYMENTS: dict[str, Deployment] = {
     "existing secret, partial ARN, own key": Deployment(
         overrides={"ExistingSigningSecretArn": SECRET_ARN[:-7], "ExistingSigningSecretKmsKeyArn": KEY_ARN}
     ),
-    "signing secret given": Deployment(overrides={"SigningSecret": "not-a-real-secret-0123456789"}),
-    "canD token given": Deployment(overrides={"CandWebhookToken": "a" * 32}),
+    "existing canD token": Deployment(overrides={"ExistingCandTokenArn": SECRET_ARN.replace("signing", "cand")}),
+    "existing canD token, partial ARN": Deployment(
+        overrides={"ExistingCandTokenArn": SECRET_ARN.replace("signing", "cand")[:-7]}
+    ),
     "tracing disabled": Deployment(overrides={"Tracing": "Disabled"}),
     "tracing pass-through": Deployment(overrides={"Tracing": "PassThrough"}),
     "reserved concurrency": Deployment(overrides={"ReservedConcurrency": "50"}),
@@ -237,74 +244,82 @@ def _template_yaml(
 
 def rehearse(name: str, deployment: Deployment, document: Mapping[str, Any] | None = None) -> list[Finding]:
     """Every finding for one deployment of the template (template.yaml unless a document is given)."""
+    refused = stack_name_refused(deployment.stack_name)
+    if refused:  # every name and export derives from it: nothing else is worth reading
+        return [Finding(name, "StackName", refused)]
     findings: list[Finding] = []
 
     def found(where: str, rule: str) -> None:
         findings.append(Finding(name, where, rule))
 
     source = document if document is not None else load_yaml(TEMPLATE)
-    parameters(source, deployment.overrides or {}, found)
+    given = deployment.overrides or {}
+    expandable = parameters(source, given, found)
+    combinations(source, given, found)
+    if not expandable:  # the parameters' finding says why; the transforms would only repeat it
+        return grouped(findings, loop_ids(source, given))
     try:
         template = evaluated(deployment, document)
     except Exception as error:  # any refusal of the transforms is the finding
-        found("template", f"the transforms refuse it: {error}")
-        return findings
+        found(TRANSFORMS_REFUSE, f"the transforms refuse it: {error}")
+        return grouped(findings, loop_ids(source, given))
     for check in RULES:
         check(template, found)
-    return findings
+    return grouped(findings, loop_ids(source, given))
 
 
-def parameters(source: Mapping[str, Any], given: Mapping[str, str], found: Callable[[str, str], None]) -> None:
-    """The values given, as CloudFormation checks them before anything is created: each names a
-    parameter of the template and keeps to its constraints ("Parameters" section:
-    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html)."""
-    declared = source.get("Parameters") or {}
-    read_whole = _read_by_the_receiver(source)
-    for name, value in given.items():
-        spec = declared.get(name)
-        where = f"Parameters.{name}"
-        if spec is None:
-            found(where, "the template has no such parameter (CloudFormation refuses the stack)")
+TRANSFORMS_REFUSE = "template"  # where the rehearsal reports that the transforms refuse the template
+
+
+# ----- one finding per rule and loop -----------------------------------------------------------
+FIRST_FEW = 2  # logical ids a grouped finding names before "and N more"
+
+
+def grouped(findings: list[Finding], made: Mapping[str, tuple[str, str]]) -> list[Finding]:
+    """Findings that differ only in which resource of a loop they hit (and its item), as one: in the same
+    deployment, the same rule text once the logical id and the item are blanked out."""
+    if not made:
+        return findings
+    ids = "|".join(map(re.escape, sorted(made, key=len, reverse=True)))
+    named = re.compile(rf"(?<![A-Za-z0-9])({ids})(?![A-Za-z0-9])")
+    groups: dict[tuple[str, ...], list[tuple[Finding, str, re.Match[str] | None]]] = {}
+    for index, finding in enumerate(findings):
+        in_where = named.search(finding.where)
+        anywhere = in_where or named.search(finding.rule)
+        if anywhere is None:
+            groups[(str(index),)] = [(finding, "", None)]
             continue
-        if spec.get("Type") == "Number" and name in read_whole and not re.fullmatch(r"-?[0-9]+", value.strip()):
-            found(where, f"{value!r}: a Number may be a decimal, but the receiver reads a whole number here "
-                  "(it would answer every request 503 not_configured)")  # fmt: skip
-            continue
-        items = [item.strip() for item in value.split(",")] if spec.get("Type") == "CommaDelimitedList" else [value]
-        for item in items:
-            problem = _constraint_broken(spec, item)
-            if problem:
-                found(where, f"{item!r}: {problem}")
+        logical = anywhere[1]
+        loop, item = made[logical]
+        key = (finding.deployment, loop, _blanked(finding.where, logical, item), _blanked(finding.rule, logical, item))
+        groups.setdefault(key, []).append((finding, logical, in_where))
+    return [_one(members) for members in groups.values()]
 
 
-def _read_by_the_receiver(source: Mapping[str, Any]) -> set[str]:
-    """The parameters the receiver's environment takes (`Ref` in WebhookFunction's variables)."""
-    function = (source.get("Resources") or {}).get("WebhookFunction") or {}
-    variables = ((function.get("Properties") or {}).get("Environment") or {}).get("Variables") or {}
-    return {value["Ref"] for value in variables.values() if isinstance(value, dict) and "Ref" in value}
+def _blanked(text: str, logical: str, item: str) -> str:
+    for name in filter(None, (logical, item, item.replace("_", "-"), re.sub(r"[^A-Za-z0-9]", "", item))):
+        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(name)}(?![A-Za-z0-9])", "<>", text)
+    return text
 
 
-def _constraint_broken(spec: Mapping[str, Any], value: str) -> str | None:
-    allowed = spec.get("AllowedValues")
-    if allowed is not None and value not in [str(option).lower() if isinstance(option, bool) else str(option)
-                                             for option in allowed]:  # fmt: skip
-        return f"not one of {', '.join(map(str, allowed))}"
-    if "AllowedPattern" in spec and not re.fullmatch(str(spec["AllowedPattern"]), value):
-        return f"does not match {spec['AllowedPattern']}"
-    if spec.get("Type") == "Number":
-        try:
-            number = float(value)
-        except ValueError:
-            return "not a number"
-        if "MinValue" in spec and number < float(spec["MinValue"]):
-            return f"below MinValue {spec['MinValue']}"
-        if "MaxValue" in spec and number > float(spec["MaxValue"]):
-            return f"above MaxValue {spec['MaxValue']}"
-    if "MinLength" in spec and len(value) < int(spec["MinLength"]):
-        return f"shorter than MinLength {spec['MinLength']}"
-    if "MaxLength" in spec and len(value) > int(spec["MaxLength"]):
-        return f"longer than MaxLength {spec['MaxLength']}"
-    return None
+def _one(members: list[tuple[Finding, str, re.Match[str] | None]]) -> Finding:
+    """'Resources.TopicPOST, TopicREACTION and 7 more (ArchivePolicy...)': the first one's rule."""
+    first, _, in_where = members[0]
+    if len(members) == 1:
+        return first
+    ids = [logical for _, logical, _ in members]
+    if in_where is None:
+        return Finding(first.deployment, first.where, f"{first.rule} (the same for {_few(ids[1:])})")
+    rest = first.where[in_where.end() :].lstrip(".")
+    return Finding(
+        first.deployment, first.where[: in_where.start()] + _few(ids) + (f" ({rest})" if rest else ""), first.rule
+    )
+
+
+def _few(ids: list[str]) -> str:
+    if len(ids) <= FIRST_FEW + 1:
+        return " and ".join([", ".join(ids[:-1]), ids[-1]]) if len(ids) > 1 else ids[0]
+    return f"{', '.join(ids[:FIRST_FEW])} and {len(ids) - FIRST_FEW} more"
 
 
 # ----- the rules ------------------------------------------------------------------------------
@@ -480,10 +495,14 @@ RULES: tuple[Callable[[WorstCase, Found], None], ...] = (
 
 
 def lint_findings(name: str, deployment: Deployment) -> list[Finding]:
-    """cfn-lint, every rule (informational ones too), on the deployed template, told the parameters."""
+    """cfn-lint, every rule (informational ones too), on the deployed template, told the parameters;
+    nothing when the stack name or the parameters already make the deployment impossible (`rehearse`
+    reports that)."""
     from cfnlint.api import ManualArgs, lint
 
     source = load_yaml(TEMPLATE)
+    if stack_name_refused(deployment.stack_name) or not parameters(source, deployment.overrides or {}, _ignore):
+        return []
     matches = lint(
         _compact(translated_document(source, deployment)),
         config=ManualArgs(
@@ -492,7 +511,12 @@ def lint_findings(name: str, deployment: Deployment) -> list[Finding]:
             parameters=[parameter_values(source, deployment.overrides)],
         ),
     )
-    return [Finding(name, f"cfn-lint {match.rule.id}", str(match.message)) for match in matches]
+    findings = [Finding(name, f"cfn-lint {match.rule.id}", str(match.message)) for match in matches]
+    return grouped(findings, loop_ids(source, deployment.overrides))
+
+
+def _ignore(where: str, rule: str) -> None:
+    """A `found` that keeps nothing: lint asks only whether the parameters can be expanded."""
 
 
 def yours(stack_name: str | None, region: str | None, parameters: list[str] | None) -> Deployment | None:
@@ -513,11 +537,11 @@ def main(deployment: Deployment | None = None) -> int:
 
     logging.getLogger("samtranslator").setLevel(logging.ERROR)  # "unpublished metrics", on every translation
     deployments = {"your deployment": deployment} if deployment else DEPLOYMENTS
-    findings = [
-        finding
-        for name, deployment in deployments.items()
-        for finding in (*rehearse(name, deployment), *lint_findings(name, deployment))
-    ]
+    findings: list[Finding] = []
+    for name, each in deployments.items():
+        own = rehearse(name, each)
+        refused = any(finding.where == TRANSFORMS_REFUSE for finding in own)  # nothing to lint
+        findings += [*own, *([] if refused else lint_findings(name, each))]
     for finding in findings:
         print(finding)
     print(

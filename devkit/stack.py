@@ -95,6 +95,9 @@ def create_stack(template: Template, client: ClientFactory, secret_values: Mappi
         if ttl:
             dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
         template.physical[logical] = {"Ref": name, "Arn": created["TableDescription"]["TableArn"]}
+    for logical in template.of_type("AWS::KMS::Key"):  # the FIFO topics' key: the topics name it
+        key = client("kms").create_key(Description=f"{template.stack_name}-{logical}")["KeyMetadata"]
+        template.physical[logical] = {"Ref": key["KeyId"], "Arn": key["Arn"], "KeyId": key["KeyId"]}
     for logical, resource in template.of_type("AWS::SNS::Topic").items():
         props = template.resolve(resource.get("Properties") or {})
         name = _name(template, logical, props.get("TopicName"))

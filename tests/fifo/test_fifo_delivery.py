@@ -1,5 +1,6 @@
-"""DeliveryMode=fifo end to end on the emulated stack: FIFO topics, each object's events in order at a
-FIFO subscriber, a publish of the same event again dropped by SNS, and the failure path keeping the ids.
+"""DeliveryMode=fifo end to end on the emulated stack: FIFO topics, each object's events in order at
+the FIFO subscriber of their topic (SNS keeps no order between topics, so none is asserted), a
+publish of the same event again dropped by SNS, and the failure path keeping the ids.
 
 Emulated: moto's SNS FIFO topics hand the group and deduplication ids to SQS FIFO queues, which keep
 each group's order and deduplicate; the topic-level deduplication SNS does is devkit/fifo.py's.
@@ -19,6 +20,7 @@ import boto3
 import pytest
 
 from handler import container
+from handler.providers import bettermode
 from tests.conftest import REGION, Receiver, raw, sample
 from tests.support import break_sns, event_of_size, queued, redrive, repair_sns
 
@@ -28,6 +30,14 @@ def post_event(post_id: str, verb: str, event_id: str) -> bytes:
     document = copy.deepcopy(sample("post.published"))
     document["data"].update(id=event_id, verb=verb.upper(), verbAction=verb.upper(), name=f"post.{verb}")
     document["data"]["object"]["id"] = post_id
+    return raw(document)
+
+
+def reaction_event(post_id: str, verb: str, event_id: str) -> bytes:
+    """A reaction added to (or removed from) post `post_id`."""
+    document = copy.deepcopy(sample("reaction.added"))
+    document["data"].update(id=event_id, verb=verb.upper(), verbAction=verb.upper(), name=f"reaction.{verb}")
+    document["data"]["object"]["postId"] = document["data"]["target"]["postId"] = post_id
     return raw(document)
 
 
@@ -66,7 +76,7 @@ def test_topics_and_subscriber_queues_are_fifo(fifo_receiver: Receiver) -> None:
 def test_each_message_carries_its_objects_group_and_its_claim_key(fifo_receiver: Receiver) -> None:
     assert fifo_receiver.post(raw(sample("reaction.added"))).status == 200
     [message] = fifo_receiver.received()["TopicREACTION"]
-    assert message.group_id == "bettermode:post:kCPt3feq0MCIT6w"  # a reaction goes with its post
+    assert message.group_id == "bettermode:post:kCPt3feq0MCIT6w"  # the group of the post it is on
     assert json.loads(message.body) == sample("reaction.added")  # the body as sent, as in standard
 
 
@@ -111,6 +121,91 @@ def test_the_events_of_each_post_arrive_in_the_order_they_were_published(
     assert per_group_received == per_group_published
     interleaved = [group for group, _ in taken]
     assert any(a != b for a, b in itertools.pairwise(interleaved))  # really interleaved
+
+
+def test_the_reactions_on_one_post_arrive_on_the_reaction_topic_in_the_order_they_were_published(
+    fifo_receiver: Receiver,
+) -> None:
+    """What docs/delivery-modes.md promises a reaction: its post's group, in order on the REACTION
+    topic. The post's own events share the group but come on POST; between the two topics SNS keeps
+    no order, so none is asserted."""
+    sent = [
+        reaction_event("postA", "added", "r1"),
+        post_event("postA", "updated", "p1"),
+        reaction_event("postB", "added", "r2"),
+        reaction_event("postA", "removed", "r3"),
+        reaction_event("postA", "added", "r4"),
+        post_event("postA", "deleted", "p2"),
+        reaction_event("postB", "removed", "r5"),
+        reaction_event("postA", "removed", "r6"),
+    ]
+    assert [fifo_receiver.post(body).status for body in sent] == [200] * len(sent)
+    received = fifo_receiver.received()
+    reactions: dict[str, list[str]] = defaultdict(list)
+    for message in received["TopicREACTION"]:
+        assert message.attributes["noun"] == "REACTION"  # the post's own events are not on this topic
+        reactions[message.group_id or ""].append(message.attributes["event_id"])
+    assert reactions == {
+        "bettermode:post:postA": ["r1", "r3", "r4", "r6"],  # every reaction on A, in publish order
+        "bettermode:post:postB": ["r2", "r5"],
+    }
+    posts = [(message.group_id, message.attributes["event_id"]) for message in received["TopicPOST"]]
+    assert posts == [("bettermode:post:postA", "p1"), ("bettermode:post:postA", "p2")]  # the same group, on POST
+
+
+NOUN_SAMPLES = {
+    "POST": "post.published",
+    "REACTION": "reaction.added",
+    "MODERATION": "moderation.created",
+    "SPACE_MEMBERSHIP": "space_membership.created",
+    "MEMBER": "member.created",
+    "SPACE": "space.created",
+    "NETWORK": "network.updated",
+}
+
+
+@pytest.mark.parametrize("noun", sorted(bettermode.GROUPS))
+def test_each_nouns_events_arrive_on_its_own_topic_in_order_per_object(fifo_receiver: Receiver, noun: str) -> None:
+    """The table in docs/delivery-modes.md, row by row: two objects' events, interleaved, reach the
+    subscriber of the noun's topic in publish order per object, in the group of the kind GROUPS names."""
+    kind, parts = bettermode.GROUPS[noun]
+    sent: list[tuple[str, str]] = []
+    for n, name in enumerate("xyxxyx"):
+        document = copy.deepcopy(sample(NOUN_SAMPLES[noun]))
+        document["data"]["id"] = f"{noun}-{n}"
+        for i, part in enumerate(parts):
+            for path in part.split("|"):  # every path the group may be read from: the same id
+                parent, _, field = path.partition(".")
+                document["data"][parent][field] = f"{name}{i}"
+        assert fifo_receiver.post(raw(document)).status == 200
+        sent.append((f"bettermode:{kind}:" + ".".join(f"{name}{i}" for i in range(len(parts))), f"{noun}-{n}"))
+    topic = "Topic" + noun.replace("_", "")  # the topic's logical id in template.yaml
+    received = fifo_receiver.received()
+    assert set(received) == {topic}
+    got = [(message.group_id, message.attributes["event_id"]) for message in received[topic]]
+    for group in {group for group, _ in sent}:
+        assert [m for m in got if m[0] == group] == [m for m in sent if m[0] == group]
+    assert sorted(got) == sorted(sent)
+
+
+def test_an_install_and_its_uninstall_arrive_in_turn_on_the_app_installation_topic(fifo_receiver: Receiver) -> None:
+    """The table's row for app installations: one installation's events in publish order."""
+    sent: list[tuple[str, str]] = []
+    for n, (installation, kind) in enumerate(
+        [("i1", "installed"), ("i2", "installed"), ("i1", "uninstalled"), ("i1", "installed"), ("i2", "uninstalled")]
+    ):
+        document = copy.deepcopy(sample(f"app-{kind}"))
+        document["data"].update(id=installation, updatedAt=f"2026-12-0{n + 1}T00:00:00.000Z")
+        assert fifo_receiver.post(raw(document)).status == 200
+        event_id = f"{document['type']}:{installation}@{document['data']['updatedAt']}"
+        sent.append((f"bettermode:app_installation:{installation}", event_id))
+    received = fifo_receiver.received()
+    assert set(received) == {"TopicAPPINSTALLATION"}
+    got = [(message.group_id, message.attributes["event_id"]) for message in received["TopicAPPINSTALLATION"]]
+    for installation in ("i1", "i2"):
+        group = f"bettermode:app_installation:{installation}"
+        assert [m for m in got if m[0] == group] == [m for m in sent if m[0] == group]
+    assert sorted(got) == sorted(sent)
 
 
 def test_a_publish_of_the_same_event_again_is_dropped_by_sns(fifo_receiver: Receiver) -> None:

@@ -47,7 +47,7 @@ def test_the_fifo_demo_shows_the_group_each_event_is_ordered_in() -> None:
     assert demo.main(out, mode="fifo") == 0
     text = out.getvalue()
     assert "DeliveryMode=fifo" in text
-    # a reaction is ordered with its post (docs/delivery-modes.md: message groups)
+    # a reaction is in its post's group, on the REACTION topic (docs/delivery-modes.md: message groups)
     assert (
         "REACTION.fifo <- reaction.added (ca0303107af9d45f5ab6d20df9728ce6) in group bettermode:post:kCPt3feq0MCIT6w"
         in text

@@ -117,7 +117,7 @@ def test_fifo_mode_delivers_each_event_in_its_objects_group(fifo_endpoint: tuple
     assert sender.send(running.url, body, LOCAL_SECRET).status == 200  # a redelivery: claimed already
     [(topic, message)] = received.wait_for(before + 1)[before:]
     assert topic == "REACTION.fifo"
-    assert message.group_id == "bettermode:post:kCPt3feq0MCIT6w"  # a reaction goes with its post
+    assert message.group_id == "bettermode:post:kCPt3feq0MCIT6w"  # the group of the post it is on
     assert message.body.encode() == body
 
 

@@ -1,8 +1,12 @@
 """examples/post-subscriber: its template is valid, and end to end it handles exactly what it subscribes to.
 
-The receiver runs on the stack emulated from template.yaml; the example's queue, dead-letter queue,
-subscription and table are created in moto from examples/post-subscriber/template.yaml, its filter
-policy included; then what reached the queue is handed to the example's handler as Lambda would.
+The receiver runs on the stack emulated from template.yaml, and its AWS::SSM::Parameter resources
+(the topics' ARNs and the payload bucket, under names that never change) are put in moto's Parameter
+Store; the example's parameters of type AWS::SSM::Parameter::Value<String> are read from there, as
+CloudFormation reads them at each deploy. The example's queue, dead-letter queue, subscription and
+table are created in moto from examples/post-subscriber/template.yaml, its filter policy included;
+then what reached the queue is handed to the example's handler as Lambda would. The receiver
+switching DeliveryMode, or dropping a noun, is followed by deploying the example again.
 """
 
 from __future__ import annotations
@@ -10,19 +14,21 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from cfnlint.api import ManualArgs, lint_file
+from moto.core.base_backend import BackendDict
 from samtranslator.translator.transform import transform
 
 from devkit.events import LambdaContext
 from devkit.template import Template
-from tests.conftest import Receiver, raw, sample
+from tests.conftest import Receiver, raw, sample, start_stack
 from tests.subscriber.helpers import REGION, receive_all, sqs_event
 from webhook_events import clients
 
@@ -30,21 +36,48 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "post-subscriber"
 NETWORK = "CAxOmI7I7t"
 
 
-@dataclass
-class SubscriberTemplate(Template):
-    """The example's template, its `Fn::ImportValue`s answered by the receiver stack's exports."""
-
-    exports: dict[str, str] = field(default_factory=dict)
-
-    def _functions(self) -> dict[str, Any]:
-        return {**super()._functions(), "Fn::ImportValue": lambda name: self.exports[self.resolve(name)]}
+SSM_PARAMETER_TYPE = "AWS::SSM::Parameter::Value<String>"
+RECEIVER = "community-webhooks"  # the receiver stack name the example's defaults are for
 
 
-def receiver_exports(template: Template) -> dict[str, str]:
-    outputs = [
-        o for o in template.document["Outputs"].values() if "Condition" not in o or template.condition(o["Condition"])
-    ]
-    return {template.resolve(o["Export"]["Name"]): template.resolve(o["Value"]) for o in outputs if "Export" in o}
+def receiver_parameters(template: Template) -> dict[str, str]:
+    """The receiver's AWS::SSM::Parameter resources: name -> value, resolved against its resources."""
+    return {
+        template.resolve(props["Name"]): template.resolve(props["Value"])
+        for props in (resource["Properties"] for resource in template.of_type("AWS::SSM::Parameter").values())
+    }
+
+
+def publish_receiver_parameters(template: Template) -> dict[str, str]:
+    """What CloudFormation does with the emulated receiver's AWS::SSM::Parameter resources (the
+    emulated stack creates no resource of that type): each one in Parameter Store, its value replaced
+    when the receiver's update changes it."""
+    ssm = boto3.client("ssm", region_name=REGION)
+    published = receiver_parameters(template)
+    for name, value in published.items():
+        ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+    return published
+
+
+def ssm_typed(template: Template) -> dict[str, str]:
+    """The example's parameters of an SSM parameter type: name -> the Parameter Store name it is given."""
+    return {
+        name: template.parameters[name]
+        for name, spec in template.document["Parameters"].items()
+        if spec["Type"] == SSM_PARAMETER_TYPE
+    }
+
+
+def resolve_ssm_parameters(template: Template) -> dict[str, str]:
+    """As CloudFormation resolves them at each create and update of the stack: each SSM-typed
+    parameter's value (its Default, or the override) names a parameter in Parameter Store, whose
+    current value the template sees; a missing one fails (ParameterNotFound; CloudFormation refuses
+    the deploy with a validation error). The names given, by parameter."""
+    ssm = boto3.client("ssm", region_name=REGION)
+    names = ssm_typed(template)
+    for parameter, name in names.items():
+        template.parameters[parameter] = ssm.get_parameter(Name=name)["Parameter"]["Value"]
+    return names
 
 
 # ----- the template ------------------------------------------------------------------------------
@@ -87,14 +120,15 @@ def test_the_function_reports_partial_batch_failures_from_the_queue(cfn: dict[st
     assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
 
 
-def test_the_subscription_imports_the_receivers_post_topic(cfn: dict[str, Any]) -> None:
+def test_the_subscription_takes_the_receivers_post_topic_from_a_parameter(cfn: dict[str, Any]) -> None:
     subscription = cfn["Resources"]["PostsSubscription"]["Properties"]
-    imported = {"Fn::ImportValue": {"Fn::Sub": "${ReceiverStackName}-POST-TopicArn"}}
-    assert subscription["TopicArn"] == imported
+    topic = {"Ref": "PostTopicArn"}
+    assert subscription["TopicArn"] == topic
     assert (subscription["RawMessageDelivery"], subscription["FilterPolicyScope"]) == (True, "MessageBody")
     [allow] = cfn["Resources"]["PostsQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
     assert allow["Principal"] == {"Service": "sns.amazonaws.com"} and allow["Action"] == "sqs:SendMessage"
-    assert allow["Condition"]["ArnEquals"]["aws:SourceArn"] == imported
+    assert allow["Condition"]["ArnEquals"]["aws:SourceArn"] == topic
+    assert cfn["Parameters"]["PostTopicArn"]["Type"] == SSM_PARAMETER_TYPE
 
 
 def test_the_role_may_read_large_events_and_claims_and_nothing_else(cfn: dict[str, Any]) -> None:
@@ -104,22 +138,30 @@ def test_the_role_may_read_large_events_and_claims_and_nothing_else(cfn: dict[st
     ]
     by_sid = {s["Sid"]: s for s in inline}
     assert by_sid["ReadLargeEvents"]["Action"] == "s3:GetObject"
-    bucket = by_sid["ReadLargeEvents"]["Resource"]["Fn::Sub"][1]["Bucket"]
-    assert bucket == {"Fn::ImportValue": {"Fn::Sub": "${ReceiverStackName}-PayloadBucket"}}
-    assert by_sid["ReadLargeEvents"]["Resource"]["Fn::Sub"][0].endswith("/payloads/*")
+    assert by_sid["ReadLargeEvents"]["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:s3:::${PayloadBucketName}/payloads/*"
+    }
     assert by_sid["ClaimEventIds"]["Resource"] == {"Fn::GetAtt": ["ProcessedEventsTable", "Arn"]}
 
 
-def test_the_exports_it_imports_are_the_receivers() -> None:
-    """Every Fn::ImportValue of the example, for any receiver stack name, names one of its exports; a
-    noun with an underscore is exported with hyphens (export names allow no underscore)."""
-    exports = receiver_exports(Template.load(stack_name="community-webhooks", physical=_fake_physical()))
-    assert {"community-webhooks-POST-TopicArn", "community-webhooks-PayloadBucket"} <= set(exports)
-    assert "community-webhooks-SPACE-MEMBERSHIP-TopicArn" in exports
+def test_its_parameters_name_parameters_the_receiver_creates_and_it_imports_nothing() -> None:
+    """Every SSM-typed parameter default of the example names a parameter the receiver template creates
+    (for the receiver stack named community-webhooks), and the example has no Fn::ImportValue at all:
+    no export of the receiver is imported, so CloudFormation never refuses the receiver's mode switch
+    or noun removal (which change or remove its exports) because of this stack."""
+    published = receiver_parameters(Template.load(stack_name=RECEIVER, physical=_fake_physical()))
+    topics = {f"/webhooks/{RECEIVER}/topics/{noun}" for noun in ("POST", "SPACE_MEMBERSHIP", "OTHER")}
+    assert topics | {f"/webhooks/{RECEIVER}/payload-bucket"} <= set(published)
+    assert published[f"/webhooks/{RECEIVER}/topics/POST"] == "arn:TopicPOST"
+    assert published[f"/webhooks/{RECEIVER}/payload-bucket"] == "PayloadBucket"
     example = Template.load(EXAMPLE / "template.yaml", overrides={"NetworkId": NETWORK})
-    imported = {example.resolve(node["Fn::ImportValue"]) for node in _imports(example.document["Resources"])}
-    assert imported == {"community-webhooks-POST-TopicArn", "community-webhooks-PayloadBucket"}
-    assert imported <= set(exports)
+    defaults = ssm_typed(example)
+    assert defaults == {
+        "PostTopicArn": f"/webhooks/{RECEIVER}/topics/POST",
+        "PayloadBucketName": f"/webhooks/{RECEIVER}/payload-bucket",
+    }
+    assert set(defaults.values()) <= set(published)
+    assert _imports(example.document) == []
 
 
 def _imports(node: Any) -> list[dict[str, Any]]:
@@ -157,17 +199,30 @@ class Subscriber:
     handled: list[str]
 
 
-def create_example(receiver: Receiver, monkeypatch: pytest.MonkeyPatch, mode: str = "standard") -> Subscriber:
+def example_overrides(receiver: Receiver, mode: str = "standard", topic: str = "POST") -> dict[str, str]:
+    """The parameters to deploy the example with next to the emulated receiver (whose stack name is
+    not community-webhooks): the Parameter Store names of its stack, and its delivery mode."""
+    prefix = f"/webhooks/{receiver.stack.template.stack_name}"
+    return {
+        "NetworkId": NETWORK,
+        "ReceiverDeliveryMode": mode,
+        "PostTopicArn": f"{prefix}/topics/{topic}",
+        "PayloadBucketName": f"{prefix}/payload-bucket",
+    }
+
+
+def create_example(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch, mode: str = "standard", topic: str = "POST"
+) -> Subscriber:
+    """Deploy the example: its SSM-typed parameters resolved from the receiver's parameters, then its
+    queues, subscription and table created in moto."""
     sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
     dynamodb = boto3.client("dynamodb", region_name=REGION)
-    template = SubscriberTemplate.load(
-        EXAMPLE / "template.yaml",
-        overrides={"NetworkId": NETWORK, "ReceiverDeliveryMode": mode},
-        stack_name="post-subscriber",
-        exports=receiver_exports(receiver.stack.template),
+    publish_receiver_parameters(receiver.stack.template)
+    template = Template.load(
+        EXAMPLE / "template.yaml", overrides=example_overrides(receiver, mode, topic), stack_name="post-subscriber"
     )
-    assert template.parameters["ReceiverStackName"] == "community-webhooks"
-    template.parameters["ReceiverStackName"] = receiver.stack.template.stack_name  # the emulated receiver's name
+    resolve_ssm_parameters(template)
     for logical in ("PostsDeadLetterQueue", "PostsQueue"):
         props = template.resolve(template.resources[logical]["Properties"])
         attributes = {"VisibilityTimeout": str(props.get("VisibilityTimeout", 30))}
@@ -192,7 +247,8 @@ def create_example(receiver: Receiver, monkeypatch: pytest.MonkeyPatch, mode: st
         "Arn": created["TableDescription"]["TableArn"],
     }
     subscription = template.resolve(template.resources["PostsSubscription"]["Properties"])
-    assert subscription["TopicArn"] == receiver.stack.topics["TopicPOST"]
+    topic_logical = "CatchAllTopic" if topic == "OTHER" else f"Topic{topic.replace('_', '')}"
+    assert subscription["TopicArn"] == receiver.stack.topics[topic_logical]
     sns.subscribe(
         TopicArn=subscription["TopicArn"],
         Protocol=subscription["Protocol"],
@@ -323,3 +379,75 @@ def test_with_a_fifo_receiver_a_failed_post_holds_back_only_its_own_later_events
     assert subscriber.handled == ["b1" * 16]
     assert subscriber.app.lambda_handler(event, LambdaContext()) == {"batchItemFailures": []}  # the retry
     assert subscriber.handled == ["b1" * 16, "a1" * 16, "a2" * 16]  # A's events in their order
+
+
+# ----- the receiver changes its topics; the subscriber deploys again -----------------------------
+def switch_receiver(monkeypatch: pytest.MonkeyPatch, overrides: dict[str, str]) -> Receiver:
+    """The receiver after an update that replaces or deletes topics (DeliveryMode switched, a noun left
+    out of TopicNouns): emulated afresh with those parameters and the same stack name. The emulated
+    stack is built into (or restored over) an empty emulated AWS, so what was there before is gone,
+    the old topics and their subscriptions with it; deploying the example again creates its part."""
+    BackendDict.reset()  # what starting `mock_aws()` does
+    return Receiver(start_stack(monkeypatch, overrides))
+
+
+def test_after_the_receiver_switches_to_fifo_the_example_deployed_again_gets_its_posts(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The receiver in standard, the example deployed; the receiver switched to fifo (every topic
+    replaced: its parameter keeps its name and now holds the .fifo topic's ARN); the example deployed
+    again with the same parameter names and ReceiverDeliveryMode=fifo: subscribed to the new topic, its
+    FIFO queue gets what the fifo receiver publishes, and its handler takes it."""
+    ssm, sqs = boto3.client("ssm", region_name=REGION), boto3.client("sqs", region_name=REGION)
+    name = example_overrides(receiver)["PostTopicArn"]
+    before = create_example(receiver, monkeypatch)
+    standard_arn = ssm.get_parameter(Name=name)["Parameter"]["Value"]
+    assert standard_arn == receiver.stack.topics["TopicPOST"] and not standard_arn.endswith(".fifo")
+    assert receiver.post(post_with("a" * 32)).status == 200
+    assert [json.loads(m["Body"])["data"]["id"] for m in receive_all(sqs, before.queue_url)] == ["a" * 32]
+
+    fifo = switch_receiver(monkeypatch, {"DeliveryMode": "fifo"})
+    assert fifo.stack.template.stack_name == receiver.stack.template.stack_name
+    assert example_overrides(fifo, "fifo")["PostTopicArn"] == name  # the same name, deployed again
+    after = create_example(fifo, monkeypatch, "fifo")
+    fifo_arn = ssm.get_parameter(Name=name)["Parameter"]["Value"]
+    assert fifo_arn == fifo.stack.topics["TopicPOST"] == f"{standard_arn}.fifo"
+    assert after.queue_url.endswith("post-subscriber-posts.fifo")
+
+    document = json.loads(post_with("b" * 32))
+    document["data"]["object"]["id"] = "PostB"
+    assert fifo.post(raw(document)).status == 200
+    messages = receive_all(sqs, after.queue_url)
+    assert [json.loads(m["Body"])["data"]["id"] for m in messages] == ["b" * 32]
+    assert messages[0]["Attributes"]["MessageGroupId"] == "bettermode:post:PostB"
+    assert after.app.lambda_handler(sqs_event(messages, after.queue_arn), LambdaContext()) == {"batchItemFailures": []}
+    assert after.handled == ["b" * 32]
+
+
+def test_after_the_receiver_drops_the_post_noun_the_example_takes_posts_from_other(
+    receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TopicNouns without POST: the POST topic and its parameter are deleted, and posts go to the
+    catch-all topic. Deployed again as it was, the example is refused (its parameter no longer exists:
+    CloudFormation fails the deploy with a validation error, and changes nothing); with
+    PostTopicArn=/webhooks/<stack>/topics/OTHER it takes the posts from OTHER, through its filter."""
+    nouns = [noun for noun in receiver.stack.template.parameters["TopicNouns"] if noun != "POST"]
+    create_example(receiver, monkeypatch)
+    without_post = switch_receiver(monkeypatch, {"TopicNouns": ",".join(nouns)})
+    assert "TopicPOST" not in without_post.stack.topics
+    with pytest.raises(ClientError) as refused:
+        create_example(without_post, monkeypatch)
+    assert refused.value.response["Error"]["Code"] == "ParameterNotFound"
+
+    subscriber = create_example(without_post, monkeypatch, topic="OTHER")
+    sent = {
+        "published post": post_with("a" * 32),
+        "reply": post_with("c" * 32, reply=True),
+        "post in another network": post_with("d" * 32, network="OtherNet01"),
+    }
+    for what, body in sent.items():
+        assert without_post.post(body).status == 200, what
+    messages = receive_all(boto3.client("sqs", region_name=REGION), subscriber.queue_url)
+    event = sqs_event(messages, subscriber.queue_arn)
+    assert subscriber.app.lambda_handler(event, LambdaContext()) == {"batchItemFailures": []}
+    assert subscriber.handled == ["a" * 32]

@@ -135,7 +135,13 @@ def test_metrics_namespace_and_service_come_from_parameters(cfn: dict[str, Any])
 
 def test_logs_are_kept_for_the_retention_parameter(cfn: dict[str, Any]) -> None:
     groups = resources(cfn, "AWS::Logs::LogGroup")
-    assert set(groups) == {"FunctionLogs", "ApiAccessLogs", "ArchiveDeliveryLogs", "DriftFunctionLogs"}
+    assert set(groups) == {
+        "FunctionLogs",
+        "ApiAccessLogs",
+        "ArchiveDeliveryLogs",
+        "DriftFunctionLogs",
+        "TopicArchiveFunctionLogs",
+    }
     assert all(g["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"} for g in groups.values())
     assert function_properties(cfn)["LoggingConfig"] == {"LogGroup": {"Ref": "FunctionLogs"}}
     [stage] = resources(cfn, "AWS::ApiGatewayV2::Stage").values()

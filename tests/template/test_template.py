@@ -58,7 +58,12 @@ def test_function_runs_python313_on_arm64_well_inside_the_gateway_timeout(cfn: d
     )
     assert variables["SIGNING_SECRET"] == ""  # never a secret in the template; set only by local runs
     assert variables["CAND_WEBHOOK_TOKEN"] == ""
-    assert variables["CAND_TOKEN_ARN"] == {"Ref": "CandTokenStore"}
+    assert variables["SIGNING_SECRET_ARN"] == {
+        "Fn::If": ["CreateSigningSecret", {"Ref": "SigningSecretStore"}, {"Ref": "ExistingSigningSecretArn"}]
+    }
+    assert variables["CAND_TOKEN_ARN"] == {
+        "Fn::If": ["CreateCandToken", {"Ref": "CandTokenStore"}, {"Ref": "ExistingCandTokenArn"}]
+    }
 
 
 def test_http_api_routes_only_the_webhooks(cfn: dict[str, Any]) -> None:
@@ -100,7 +105,8 @@ def test_function_role_is_least_privilege(cfn: dict[str, Any]) -> None:
     assert statements["ReadCredentials"]["Resource"] == [
         {"Fn::If": ["CreateSigningSecret", {"Ref": "SigningSecretStore"}, {"Ref": "ExistingSigningSecretArn"}]},
         {"Fn::If": ["CreateSigningSecret", {"Ref": "AWS::NoValue"}, {"Fn::Sub": "${ExistingSigningSecretArn}-??????"}]},
-        {"Ref": "CandTokenStore"},
+        {"Fn::If": ["CreateCandToken", {"Ref": "CandTokenStore"}, {"Ref": "ExistingCandTokenArn"}]},
+        {"Fn::If": ["CreateCandToken", {"Ref": "AWS::NoValue"}, {"Fn::Sub": "${ExistingCandTokenArn}-??????"}]},
     ]
     assert statements["PublishToCatchAllTopic"] == {
         "Sid": "PublishToCatchAllTopic",
@@ -123,8 +129,12 @@ def test_function_may_publish_to_each_noun_topic_and_no_other(cfn: dict[str, Any
     topics = event_topics(cfn)
     nouns = {logical.removeprefix("Topic") for logical in topics if logical != "CatchAllTopic"}
     assert nouns == {noun.replace("_", "") for noun in REQUIRED_NOUNS}
-    policies = resources_of(cfn, "AWS::IAM::RolePolicy")
+    policies = {k: v for k, v in resources_of(cfn, "AWS::IAM::RolePolicy").items() if k.startswith("PublishTo")}
     assert {logical.removeprefix("PublishTo") for logical in policies} == nouns
+    # the only other role policies: the archive release function's, one per topic, on its own role
+    others = {k: v for k, v in resources_of(cfn, "AWS::IAM::RolePolicy").items() if k not in policies}
+    assert {k.removeprefix("TopicArchiveGrant") for k in others} == nouns | {"OTHER"}
+    assert all(v["Properties"]["RoleName"] == {"Ref": "TopicArchiveFunctionRole"} for v in others.values())
     for logical, policy in policies.items():
         topic = logical.replace("PublishTo", "Topic")
         assert policy["Properties"]["RoleName"] == {"Ref": "WebhookFunctionRole"}
@@ -138,7 +148,10 @@ def test_function_may_publish_to_each_noun_topic_and_no_other(cfn: dict[str, Any
         fifo, standard = topic["Properties"]["TopicName"]["Fn::If"][1:]  # DeliveryMode
         assert fifo["Fn::Sub"].startswith("${AWS::StackName}-") and fifo["Fn::Sub"].endswith(".fifo")
         assert standard["Fn::Sub"].startswith("${AWS::StackName}-")
-        assert topic["Properties"]["KmsMasterKeyId"] == "alias/aws/sns"
+        # FIFO: the stack's key (tests/template/test_topic_key.py); standard: SNS's AWS managed key
+        assert topic["Properties"]["KmsMasterKeyId"] == {
+            "Fn::If": ["Fifo", {"Fn::GetAtt": ["TopicKey", "Arn"]}, "alias/aws/sns"]
+        }
 
 
 def test_dedupe_table_matches_what_the_claims_use(cfn: dict[str, Any]) -> None:
@@ -150,13 +163,28 @@ def test_dedupe_table_matches_what_the_claims_use(cfn: dict[str, Any]) -> None:
     assert props["SSESpecification"] == {"SSEEnabled": True}
 
 
-def test_signing_secret_is_a_noecho_parameter_or_an_existing_secret() -> None:
+def test_no_parameter_carries_a_credential_and_every_one_has_a_default() -> None:
+    """`sam deploy --guided` asks a NoEcho parameter with hidden input and no default, and asks again
+    on Enter: the credentials live in secrets the stack makes (or the user names), never in a parameter."""
     parameters = Template.load().document["Parameters"]
-    assert parameters["SigningSecret"]["NoEcho"] is True
-    assert parameters["SigningSecret"]["Default"] == ""
+    assert [name for name, spec in parameters.items() if spec.get("NoEcho")] == []
     assert parameters["ExistingSigningSecretArn"]["Default"] == ""
+    assert parameters["ExistingCandTokenArn"]["Default"] == ""
     for name, spec in parameters.items():
         assert "Default" in spec, f"{name} needs a default so that a guided deploy asks only what it must"
+
+
+def test_the_signing_secret_is_a_slot_the_stack_creates(cfn: dict[str, Any]) -> None:
+    """A random value nobody knows until the Bettermode secret is stored in it: every request is refused."""
+    store = cfn["Resources"]["SigningSecretStore"]
+    assert store["Condition"] == "CreateSigningSecret"
+    assert "SecretString" not in store["Properties"]
+    generated = store["Properties"]["GenerateSecretString"]
+    assert generated["PasswordLength"] >= 32 and generated["ExcludePunctuation"] is True
+    assert (store["DeletionPolicy"], store["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    assert cfn["Outputs"]["SigningSecretArn"]["Value"] == {
+        "Fn::If": ["CreateSigningSecret", {"Ref": "SigningSecretStore"}, {"Ref": "ExistingSigningSecretArn"}]
+    }
 
 
 def test_outputs_give_the_url_the_table_and_every_topic_exported(cfn: dict[str, Any]) -> None:
@@ -176,7 +204,10 @@ def test_nouns_with_a_topic_are_one_parameter() -> None:
     """Changing TopicNouns changes the topics, their permissions, outputs and the function's routing."""
     cfn = translated({"TopicNouns": "POST,WIDGET_PART"})
     assert set(event_topics(cfn)) == {"TopicPOST", "TopicWIDGETPART", "CatchAllTopic"}
-    assert set(resources_of(cfn, "AWS::IAM::RolePolicy")) == {"PublishToPOST", "PublishToWIDGETPART"}
+    assert {k for k in resources_of(cfn, "AWS::IAM::RolePolicy") if k.startswith("PublishTo")} == {
+        "PublishToPOST",
+        "PublishToWIDGETPART",
+    }
     assert {"TopicPOSTArn", "TopicWIDGETPARTArn"} <= set(cfn["Outputs"])
     template = Template.load(overrides={"TopicNouns": "POST,WIDGET_PART"})
     template.physical["DedupeTable"] = {"Ref": "t"}
@@ -201,20 +232,31 @@ def test_existing_secret_arn_replaces_the_created_secret() -> None:
     assert template.environment("WebhookFunction")["SIGNING_SECRET_ARN"] == arn
 
 
-def test_cand_token_is_generated_long_or_given_and_never_an_output(cfn: dict[str, Any]) -> None:
-    store = cfn["Resources"]["CandTokenStore"]["Properties"]
-    generated = store["GenerateSecretString"]["Fn::If"][2]
+def test_existing_cand_token_arn_replaces_the_generated_token() -> None:
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:cand/token-GhIjKl"
+    template = Template.load(overrides={"ExistingCandTokenArn": arn})
+    assert "CandTokenStore" not in template.resources
+    assert "SigningSecretStore" in template.resources
+    names = ("DedupeTable", "CatchAllTopic", "SigningSecretStore", "PayloadBucket", "FailureQueue")
+    template.physical.update({name: {"Ref": name} for name in names})
+    assert template.environment("WebhookFunction")["CAND_TOKEN_ARN"] == arn
+
+
+def test_cand_token_is_generated_long_or_an_existing_secret_and_never_an_output(cfn: dict[str, Any]) -> None:
+    store = cfn["Resources"]["CandTokenStore"]
+    assert store["Condition"] == "CreateCandToken"
+    assert "SecretString" not in store["Properties"]
+    generated = store["Properties"]["GenerateSecretString"]
     assert generated["PasswordLength"] >= 22  # 62 ** 22 > 2 ** 128
     assert generated["ExcludePunctuation"] is True  # URL-safe
-    parameter = Template.load().document["Parameters"]["CandWebhookToken"]
-    assert parameter["NoEcho"] is True
-    assert parameter["AllowedPattern"] == "^$|^[A-Za-z0-9_-]{22,128}$"  # 22 url-safe characters: 132 bits
-    given = translated({"CandWebhookToken": "t" * 32})
-    assert "CandWebhookToken" not in json.dumps(given["Outputs"])  # DescribeStacks shows every output
-    base = given["Outputs"]["CandWebhookBaseUrl"]
-    assert base["Value"]["Fn::Sub"].endswith("/webhooks/cand/")
+    assert (store["DeletionPolicy"], store["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    base = cfn["Outputs"]["CandWebhookBaseUrl"]
+    assert base["Value"]["Fn::Sub"].endswith("/webhooks/cand/")  # the token is not in it
     assert "CandTokenArn" in base["Description"]
-    assert given["Outputs"]["CandTokenArn"]["Value"] == {"Ref": "CandTokenStore"}
+    assert cfn["Outputs"]["CandTokenArn"]["Value"] == {
+        "Fn::If": ["CreateCandToken", {"Ref": "CandTokenStore"}, {"Ref": "ExistingCandTokenArn"}]
+    }
+    assert "resolve:secretsmanager" not in json.dumps(cfn)  # no secret's value is put in a property
 
 
 def test_payload_bucket_is_private_encrypted_tls_only_and_expires(cfn: dict[str, Any]) -> None:

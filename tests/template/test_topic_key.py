@@ -65,15 +65,17 @@ def test_the_key_policy_lets_sns_replay_and_deliver_for_this_account_only() -> N
 
 
 def test_the_function_and_the_redrive_may_publish_to_the_encrypted_topics() -> None:
+    """Through IAM, which the key policy's account statement lets grant (a statement naming the role
+    in the key policy would make a circle: role -> its topic policies -> topics -> key -> role)."""
     template = _template(DeliveryMode="fifo")
-    policy = template.resolve(template.resources["TopicKey"]["Properties"]["KeyPolicy"])
-    role = template.resolve({"Fn::GetAtt": ["WebhookFunctionRole", "Arn"]})
-    function = [s for s in _statements(policy) if s.get("Principal", {}).get("AWS") == role]
-    assert len(function) == 1 and _actions(function[0]) == DATA_KEYS
-    region = template.region
-    assert function[0]["Condition"] == {"StringEquals": {"kms:ViaService": f"sns.{region}.amazonaws.com"}}
-    redrive = template.resolve(template.resources["RedriveOperatorPolicy"]["Properties"]["PolicyDocument"])
     key = template.resolve({"Fn::GetAtt": ["TopicKey", "Arn"]})
+    use = template.resolve(template.resources["TopicKeyUse"]["Properties"])
+    assert use["Roles"] == [template.resolve({"Ref": "WebhookFunctionRole"})]
+    [statement] = _statements(use["PolicyDocument"])
+    assert _actions(statement) == DATA_KEYS and statement["Resource"] == key
+    via_sns = {"StringEquals": {"kms:ViaService": f"sns.{template.region}.amazonaws.com"}}
+    assert statement["Condition"] == via_sns
+    redrive = template.resolve(template.resources["RedriveOperatorPolicy"]["Properties"]["PolicyDocument"])
     assert any(_actions(s) == DATA_KEYS and s["Resource"] == key for s in _statements(redrive))
     standard = _template()
     redrive = standard.resolve(standard.resources["RedriveOperatorPolicy"]["Properties"]["PolicyDocument"])

@@ -121,7 +121,7 @@ def occurred_ms(iso: str) -> int:
             "REACTION",
             "ADDED",
             {"network_id": "CAxOmI7I7t", "space_id": "kBMLH6nwC78J", "actor_id": "olQ88vTqYp"},
-            "post:kCPt3feq0MCIT6w",  # with the post it is on
+            "post:kCPt3feq0MCIT6w",  # the group of the post it is on
         ),
         (
             "space.created",
@@ -630,11 +630,11 @@ def test_the_event_time_and_the_signed_timestamp_are_kept_for_its_age():
     [
         ({"postId": "p1"}, {"id": "m1", "entityId": "p1", "entityType": "POST"}, "post:p1"),  # the sample's shape
         ({}, {"id": "m1", "entityId": "p2", "entityType": "POST"}, "post:p2"),
-        ({}, {"id": "m1", "entityId": "u1", "entityType": "MEMBER"}, "member:u1"),  # with the member's events
+        ({}, {"id": "m1", "entityId": "u1", "entityType": "MEMBER"}, "member:u1"),  # grouped by the member
         ({}, {"id": "m1", "entityId": "x1", "entityType": "<script>"}, "moderation:x1"),  # never the sender's text
         ({}, {"id": "m1"}, "moderation:m1"),
     ],
 )
-def test_a_moderation_is_ordered_with_what_it_moderates(target, entity, group):
+def test_a_moderation_is_grouped_by_what_it_moderates(target, entity, group):
     delivery = parse(subscription(noun="MODERATION", verb="CREATED", target=target, object=entity))
     assert delivery.event.group == group

@@ -31,20 +31,22 @@ APP_LIFECYCLE = {"APP_INSTALLED": "INSTALLED", "APP_UNINSTALLED": "UNINSTALLED"}
 APP_NOUN = "APP_INSTALLATION"
 
 # The object each noun's events are about: its FIFO message group (docs/delivery-modes.md), so that a
-# subscriber gets one object's events in order. (kind, parts): each part is the first of its
-# `|`-separated paths in `data` that holds an id; a noun not listed groups by its `object.id`.
+# subscriber of the noun's topic gets one object's events in order. SNS orders within one topic only:
+# nouns that share a group (a post, its reactions) are in no order with each other. (kind, parts):
+# each part is the first of its `|`-separated paths in `data` that holds an id; a noun not listed
+# groups by its `object.id`.
 GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "POST": ("post", ("object.id",)),  # a post (or reply) and its lifecycle
-    "REACTION": ("post", ("object.postId|target.postId",)),  # with the post it is on
-    "MODERATION": ("post", ("target.postId",)),  # with the post it moderates (else: MODERATED, below)
+    "REACTION": ("post", ("object.postId|target.postId",)),  # the reactions on one post, in order on REACTION
+    "MODERATION": ("post", ("target.postId",)),  # the moderations of one post (else: MODERATED, below)
     "SPACE_MEMBERSHIP": ("space_membership", ("object.spaceId|target.spaceId", "object.memberId|target.memberId")),
     "MEMBER": ("member", ("object.id|target.memberId",)),
     "SPACE": ("space", ("object.id|target.spaceId",)),
     "NETWORK": ("network", ("object.id|target.networkId",)),
 }
 
-# A moderation of something other than a post (no target.postId) goes with what it moderates, named
-# by `object.entityType`: only these kinds, so a group's kind never comes from the sender's text.
+# A moderation of something other than a post (no target.postId) is grouped by what it moderates,
+# named by `object.entityType`: only these kinds, so a group's kind never comes from the sender's text.
 MODERATED = {"POST": "post", "MEMBER": "member", "SPACE": "space"}
 
 # Request types answered without publishing, with the `data` each expects back.
