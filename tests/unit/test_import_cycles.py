@@ -10,7 +10,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = {name: ROOT / "src" / name for name in ("handler", "archive_format", "drift")}
+PACKAGES = {name: ROOT / "src" / name for name in ("handler", "archive_format", "drift", "topic_archive")}
 PACKAGES |= {name: ROOT / name for name in ("devkit", "archive_replay", "webhooks_ops", "bench")}
 PACKAGES["webhook_events"] = ROOT / "webhook-events" / "webhook_events"
 
