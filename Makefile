@@ -3,15 +3,18 @@
 #                  MODE=fifo for the FIFO delivery mode (docs/delivery-modes.md)
 #   make serve   - the handler over HTTP on 127.0.0.1:3000, AWS emulated by the moto server (MODE=fifo too)
 #   make events  - re-stamp and re-sign events/*.json with the local secret (for sam local invoke)
-#   make test    - the test suite (moto; no AWS account, no Docker), on every core (and one more worker)
+#   make test    - the test suite (moto; no AWS account, no Docker), on every core (and one more worker);
+#                  installs the SAM CLI's virtualenv first, whose guided deploy prompts a test drives
 #   make test-fast - the unit tests only: pure modules and the template (the inner loop)
 #   make rehearse - the deploy rehearsal, offline: every tested parameter set, or your stack's with
 #                  ARGS="--stack-name X --region Y --parameter-overrides K=V ..."
+#   make plan    - what sam deploy / sam delete will do to your deployed stack, offline: resources
+#                  replaced or deleted, exports changed, refused steps; ARGS="--config-env prod DeliveryMode=fifo"
 #   make reliability - inject a fault at every pipeline step and print what was lost or doubled
 #                  (make test runs the same scenarios and prints the same report at its end)
 #   make bench   - cold start, warm latency, AWS calls, memory, package size and cost, against the floor
 #   make bench-replay - replay of 100,000 archived events: peak memory at 10k/50k/100k and events/s
-#   make lint    - ruff; mypy --strict (the Lambda package and the three libraries); checkov on the
+#   make lint    - ruff; mypy --strict (the Lambda packages and the three libraries); checkov on the
 #                  templates and on the CloudFormation they deploy; the docs site. cfn-lint (every rule)
 #                  and the deploy rehearsal are tests (tests/template), so CI runs them once
 #   make docs    - the manual (docs/) as a site in .site/ (mkdocs build --strict: a broken link fails)
@@ -27,7 +30,7 @@ SAM_CLI := aws-sam-cli==1.170.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo serve events test test-fast docs rehearse reliability bench bench-replay lint format build check-package clean
+.PHONY: demo serve events test test-fast docs rehearse plan reliability bench bench-replay lint format build check-package clean
 
 $(STAMP): requirements-dev.txt src/requirements.txt pyproject.toml webhook-events/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,17 +54,23 @@ events: $(STAMP)
 # time waiting (a claim's lease, a socket), and work stealing keeps every worker busy to the end.
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
+# Both need the SAM CLI's own virtualenv too: tests/template/test_guided_deploy.py runs its guided
+# deploy prompts there (devkit/guided.py), and fails, never skips, without it.
+test: $(STAMP) $(SAM_VENV)/.installed
+	SAM_VENV=$(SAM_VENV) $(BIN)/python -m pytest -n $(WORKERS) --dist worksteal
 
 # The unit tests live in tests/unit and tests/template (tests/conftest.py marks them): collecting only
 # those folders spares importing the emulated suites.
-test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m unit -q tests/unit tests/template
+test-fast: $(STAMP) $(SAM_VENV)/.installed
+	SAM_VENV=$(SAM_VENV) $(BIN)/python -m pytest -m unit -q tests/unit tests/template
 
 # The deploy rehearsal of one stack: make rehearse ARGS="--stack-name X --region Y --parameter-overrides K=V ..."
 rehearse: $(STAMP)
 	$(BIN)/python -m devkit rehearse $(ARGS)
+
+# The change plan of a deployed stack: make plan ARGS="--config-env prod DeliveryMode=fifo" (or --delete, --first)
+plan: $(STAMP)
+	$(BIN)/python -m devkit plan $(ARGS)
 
 reliability: $(STAMP)
 	$(BIN)/python -m devkit reliability
@@ -75,7 +84,7 @@ bench-replay: $(STAMP)
 lint: $(STAMP) $(CHECKOV_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict src/handler src/archive_format src/drift webhook-events/webhook_events archive_replay webhooks_ops
+	$(BIN)/mypy --strict src/handler src/archive_format src/drift src/topic_archive webhook-events/webhook_events archive_replay webhooks_ops
 	$(BIN)/python -m devkit deployed .aws-sam/deployed-template.json
 	$(CHECKOV_VENV)/bin/checkov --framework cloudformation --skip-download --compact --quiet \
 		-f template.yaml -f .aws-sam/deployed-template.json -f examples/post-subscriber/template.yaml

@@ -279,15 +279,35 @@ def summary(diff: Diff) -> list[str]:
         return ["After sam delete, these stay in the account (Retain):", *(f"  {k}" for k in sorted(kept))]
     urls = {key: value.replace(API_ID, "<api-id>") for key, value in after.outputs.items() if "Webhook" in key}
     kept = sorted(logical for logical, r in after.resources.items() if r.deletion == "Retain")
-    parameters = sorted(str(r.get("Name")) for r in after.resources.values() if r.kind == "AWS::SSM::Parameter")
+    parameters = [str(r.get("Name")) for r in after.resources.values() if r.kind == "AWS::SSM::Parameter"]
     return [
         f"The stack {after.deployment.stack_name} will hold:",
-        f"  topics ({len(_topics(diff))}): {', '.join(_topics(diff))}",
-        f"  subscriber parameters: {', '.join(parameters)}",
-        f"  exports ({len(after.exports)}): {', '.join(sorted(after.exports))}",
+        f"  topics ({len(_topics(diff))}): {_pattern(_topics(diff))}",
+        f"  subscriber parameters ({len(parameters)}): {_pattern(parameters)}",
+        f"  exports ({len(after.exports)}): {_pattern(list(after.exports))}",
         *(f"  {key}: {value}" for key, value in sorted(urls.items())),
         f"  kept after sam delete (Retain): {', '.join(kept)}",
     ]
+
+
+def _pattern(names: list[str]) -> str:
+    """Names that share a prefix and a suffix as one line: `p-<POST, SPACE>.fifo`, the rest listed."""
+    names = sorted(names)
+    if len(names) < 3:
+        return ", ".join(names)
+    prefix = _common_start(names)
+    prefix = prefix[: max(prefix.rfind("/"), prefix.rfind("-")) + 1]
+    ends = [name[len(prefix) :] for name in names]
+    suffix = _common_start([end[::-1] for end in ends])[::-1]
+    suffix = suffix[suffix.find("-") :] if "-" in suffix else (suffix if suffix.startswith(".") else "")
+    middles = [end[: len(end) - len(suffix)] if suffix else end for end in ends]
+    return f"{prefix}<{'|'.join(middles)}>{suffix}"
+
+
+def _common_start(texts: list[str]) -> str:
+    first, last = min(texts), max(texts)
+    size = next((i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b), min(len(first), len(last)))
+    return first[:size]
 
 
 # ----- where the deployed stack's parameters come from -----------------------------------------

@@ -1,6 +1,7 @@
 """What a deployed stack keeps safe, on the CloudFormation each parameter set deploys: tracing that can
 be off with its permission, an existing secret readable however it is named and encrypted, the
-stateful resources surviving a deleted stack or a replacement, the canD token in no output.
+stateful resources surviving a deleted stack or a replacement, no credential in a parameter, an output
+or the environment.
 """
 
 from __future__ import annotations
@@ -13,10 +14,16 @@ import pytest
 from devkit.deployed import Deployment
 from devkit.rehearsal import DEPLOYMENTS, KEY_ARN, SECRET_ARN, evaluated
 
+CAND_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:cand/token-GhIjKl"
+EXISTING_CAND_TOKEN = {
+    "full ARN": Deployment(overrides={"ExistingCandTokenArn": CAND_ARN}),
+    "partial ARN": Deployment(overrides={"ExistingCandTokenArn": CAND_ARN[:-7]}),
+}
 
-def function_role(name: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+
+def function_role(name: str | Deployment) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The function role's managed policy ARNs and its inline statements, evaluated for the deployment."""
-    template = evaluated(DEPLOYMENTS[name])
+    template = evaluated(DEPLOYMENTS[name] if isinstance(name, str) else name)
     role = template.document["Resources"]["WebhookFunctionRole"]["Properties"]
     statements = [
         statement
@@ -51,7 +58,8 @@ def test_tracing_modes_and_their_xray_permission(name: str, mode: str | None, ma
 def test_an_existing_secret_is_readable_by_its_full_or_partial_arn() -> None:
     _, statements = function_role("existing secret")
     [read] = [s for s in statements if s.get("Sid") == "ReadCredentials"]
-    assert read["Resource"][:2] == [SECRET_ARN, f"{SECRET_ARN}-??????"]
+    cand_store = evaluated(DEPLOYMENTS["existing secret"]).resolve({"Ref": "CandTokenStore"})
+    assert read["Resource"] == [SECRET_ARN, f"{SECRET_ARN}-??????", cand_store]  # and no other secret
     assert not [s for s in statements if s.get("Sid") == "DecryptExistingSecret"]
     _, statements = function_role("existing secret, partial ARN, own key")
     [read] = [s for s in statements if s.get("Sid") == "ReadCredentials"]
@@ -71,6 +79,19 @@ def test_a_customer_managed_key_is_usable_through_secrets_manager_only() -> None
     for name in ("defaults", "existing secret"):
         _, statements = function_role(name)
         assert all("kms:" not in json.dumps(s) for s in statements)
+
+
+@pytest.mark.parametrize("form", EXISTING_CAND_TOKEN)
+def test_an_existing_cand_token_replaces_the_generated_one_and_is_read_by_its_arn(form: str) -> None:
+    deployment = EXISTING_CAND_TOKEN[form]
+    arn = (deployment.overrides or {})["ExistingCandTokenArn"]
+    template = evaluated(deployment)
+    assert "CandTokenStore" not in template.resources
+    _, statements = function_role(deployment)
+    [read] = [s for s in statements if s.get("Sid") == "ReadCredentials"]
+    assert read["Resource"] == [template.resolve({"Ref": "SigningSecretStore"}), arn, f"{arn}-??????"]
+    assert template.environment("WebhookFunction")["CAND_TOKEN_ARN"] == arn
+    assert template.resolve(template.document["Outputs"]["CandTokenArn"]["Value"]) == arn
 
 
 def test_a_new_secret_is_read_and_nothing_else() -> None:
@@ -113,22 +134,46 @@ def test_named_log_groups_go_with_the_stack() -> None:
             assert "LogGroupName" in resource["Properties"] and "RetentionInDays" in resource["Properties"]
 
 
-@pytest.mark.parametrize("name", DEPLOYMENTS)
-def test_no_output_and_no_environment_variable_holds_a_credential(name: str) -> None:
-    deployment = DEPLOYMENTS[name]
-    template = evaluated(deployment)
-    secrets = {value for value in (deployment.overrides or {}).values() if value} & {
-        (deployment.overrides or {}).get("SigningSecret"),
-        (deployment.overrides or {}).get("CandWebhookToken"),
+def test_the_stacks_secrets_are_generated_never_given() -> None:
+    """No parameter carries a credential (a NoEcho parameter is also one `sam deploy --guided` will not
+    leave empty); the secrets the stack makes start as values Secrets Manager generates."""
+    template = evaluated(Deployment())
+    assert [name for name, spec in template.source["Parameters"].items() if spec.get("NoEcho")] == []
+    secrets = {
+        logical: resource["Properties"]
+        for logical, resource in template.document["Resources"].items()
+        if resource["Type"] == "AWS::SecretsManager::Secret"
     }
+    assert set(secrets) == {"SigningSecretStore", "CandTokenStore"}
+    for logical, properties in secrets.items():
+        assert "SecretString" not in properties, logical
+        assert properties["GenerateSecretString"]["ExcludePunctuation"] is True, logical
+
+
+EVERY_DEPLOYMENT = {
+    **DEPLOYMENTS,
+    **{f"existing canD token ({form})": deployment for form, deployment in EXISTING_CAND_TOKEN.items()},
+}
+
+
+@pytest.mark.parametrize("name", EVERY_DEPLOYMENT)
+def test_no_output_and_no_environment_variable_holds_a_credential(name: str) -> None:
+    """Outputs and the environment name the secrets in use by their ARN, never their values."""
+    template = evaluated(EVERY_DEPLOYMENT[name])
     outputs = {
         logical: template.resolve(output["Value"])
         for logical, output in template.document["Outputs"].items()
         if "Condition" not in output or template.condition(output["Condition"])
     }
     environment = template.environment("WebhookFunction")
-    for secret in secrets:
-        assert secret not in json.dumps(outputs)
-        assert secret not in json.dumps(environment)
+    assert "resolve:secretsmanager" not in json.dumps(template.document)  # no value put in a property
+    in_use = {
+        "SIGNING_SECRET_ARN": ("SigningSecretArn", "SigningSecretStore", "ExistingSigningSecretArn"),
+        "CAND_TOKEN_ARN": ("CandTokenArn", "CandTokenStore", "ExistingCandTokenArn"),
+    }
+    for variable, (output, store, parameter) in in_use.items():
+        given = template.parameters.get(parameter, "")
+        arn = given or template.resolve({"Ref": store})
+        assert environment[variable] == outputs[output] == arn, variable
     assert environment["SIGNING_SECRET"] == "" and environment["CAND_WEBHOOK_TOKEN"] == ""
     assert "AWS_SAM_LOCAL" not in environment  # the flag under which a local credential counts

@@ -211,8 +211,18 @@ def test_the_command_prints_the_plan_and_fails_on_a_refusal(tmp_path: Path, caps
     out = capsys.readouterr().out
     assert "Change plan (update): community-webhooks-prod in us-east-1" in out
     assert "REPLACE" in out and "The stack community-webhooks-prod will hold:" in out
-    assert "community-webhooks-prod-POST.fifo" in out
+    assert "community-webhooks-prod-<APP_INSTALLATION|MEMBER|" in out and ">.fifo" in out
     assert main(config_env="default", first=True) == 0
     assert "topics (10)" in capsys.readouterr().out
     assert main(config_env="default", deployed=["SigningSecret=given-at-deploy-0123456789"]) == 1
     assert "REFUSED" in capsys.readouterr().out
+
+
+def test_the_plan_in_the_deploy_page_is_what_the_command_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    page = (ROOT / "docs" / "deploy.md").read_text()
+    block = page.split('```text\n$ make plan ARGS="', 1)[1].split("\n```", 1)[0]
+    command, printed = block.split("\n", 1)
+    words = command.rstrip('"').split()
+    assert words[:4] == ["--config-env", "prod", "--deployed", "DeliveryMode=fifo"]
+    assert main(config_env="prod", deployed=[words[3]], changes=words[4:]) == 0
+    assert capsys.readouterr().out.rstrip("\n") == printed
