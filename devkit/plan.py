@@ -94,6 +94,7 @@ def plan(
     _gone(diff, result)
     _custom_names(diff, result)
     _secrets(diff, result)
+    _retention(diff, result)
     if after is not None:
         result.findings = [f"{finding.where}: {finding.rule}" for finding in rehearse("new", after, after_document)]
     return result
@@ -230,6 +231,27 @@ def _secrets(diff: Diff, result: Plan) -> None:
             change.properties
         ):
             result.destroys.append(f"{change.logical}: CloudFormation writes a new value into the secret")
+
+
+def _retention(diff: Diff, result: Plan) -> None:
+    """A shorter lifecycle expiration or archive retention deletes what is older at once."""
+    for change in diff.of("modify"):
+        old, new = diff.before.resources[change.logical], diff.after.resources[change.logical]
+        pairs: list[tuple[str, Any, Any]] = []
+        if change.kind == "AWS::S3::Bucket" and "LifecycleConfiguration" in change.properties:
+            before = {r.get("Id"): r.get("ExpirationInDays") for r in old.get("LifecycleConfiguration", "Rules") or []}
+            for rule in new.get("LifecycleConfiguration", "Rules") or []:
+                pairs.append(
+                    (f"objects of rule {rule.get('Id')}", before.get(rule.get("Id")), rule.get("ExpirationInDays"))
+                )
+        if change.kind == "AWS::SNS::Topic" and "ArchivePolicy" in change.properties:
+            field = ("ArchivePolicy", "MessageRetentionPeriod")
+            pairs.append(("archived messages", old.get(*field), new.get(*field)))
+        for what, was, now in pairs:
+            if was is not None and now is not None and int(str(now)) < int(str(was)):
+                result.destroys.append(
+                    f"{change.logical}: {what} older than {now} days are deleted (kept {was} days until now)"
+                )
 
 
 # ----- the report ------------------------------------------------------------------------------

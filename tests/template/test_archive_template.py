@@ -13,6 +13,7 @@ from devkit.template import Template
 ARCHIVE_RESOURCES = {
     "ArchiveBucket", "ArchiveBucketPolicy", "ArchiveSubscriptionRole", "ArchiveDeliveryRole", "ArchiveDeliveryStream",
     "ArchiveDeliveryLogs", "ArchiveDeliveryLogStream", "ArchiveDatabase", "ArchiveTable", "ReplayOperatorPolicy",
+    "ReplayOperatorRole", "ShapesOperatorPolicy",
 }  # fmt: skip
 
 

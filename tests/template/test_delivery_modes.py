@@ -43,7 +43,7 @@ def test_fifo_topics_deduplicate_by_id_per_group_and_keep_an_archive() -> None:
         assert props["FifoTopic"] in (True, "true")
         assert props["ContentBasedDeduplication"] in (False, "false")  # the receiver's id, never the body's hash
         assert props["FifoThroughputScope"] == "MessageGroup"
-        assert props["ArchivePolicy"] == {"MessageRetentionPeriod": "365"}  # ArchiveRetentionDays
+        assert props["ArchivePolicy"] == {"MessageRetentionPeriod": "90"}  # ArchiveRetentionDays
 
 
 def test_fifo_without_the_archive_has_no_archive_policy() -> None:

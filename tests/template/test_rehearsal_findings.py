@@ -204,7 +204,7 @@ def test_an_archive_kept_shorter_than_the_large_payloads_is_found() -> None:
     assert "keep it at least LargePayloadRetentionDays" in shorter
     [longer_payloads] = given(LargePayloadRetentionDays="400")
     assert longer_payloads.startswith(
-        "Parameters.ArchiveRetentionDays: 365 days is below LargePayloadRetentionDays (400)"
+        "Parameters.ArchiveRetentionDays: 90 days is below LargePayloadRetentionDays (400)"
     )
     assert given(ArchiveRetentionDays="14") == []
     assert given(ArchiveRetentionDays="7", EnableArchive="false") == []  # the bucket keeps its own days then

@@ -69,9 +69,15 @@ def test_function_runs_python313_on_arm64_well_inside_the_gateway_timeout(cfn: d
 def test_http_api_routes_only_the_webhooks(cfn: dict[str, Any]) -> None:
     [api] = resources_of(cfn, "AWS::ApiGatewayV2::Api").values()
     paths = api["Properties"]["Body"]["paths"]
-    assert sorted(paths) == ["$default", "/webhooks/bettermode", "/webhooks/cand/{token}"]
+    # no $default route: API Gateway answers any other path 404 without invoking the function
+    assert sorted(paths) == ["/webhooks/bettermode", "/webhooks/cand/{token}"]
     assert list(paths["/webhooks/bettermode"]) == list(paths["/webhooks/cand/{token}"]) == ["post"]
-    assert list(paths["$default"]) == ["x-amazon-apigateway-any-method"]  # every miss: the same 404
+    [stage] = resources_of(cfn, "AWS::ApiGatewayV2::Stage").values()
+    each = {"ThrottlingRateLimit": {"Ref": "ThrottleRateLimit"}, "ThrottlingBurstLimit": {"Ref": "ThrottleBurstLimit"}}
+    assert stage["Properties"]["RouteSettings"] == {  # a budget of its own per route
+        "POST /webhooks/bettermode": each,
+        "POST /webhooks/cand/{token}": each,
+    }
 
 
 def role_statements(cfn: dict[str, Any]) -> list[dict[str, Any]]:

@@ -83,7 +83,7 @@ def test_leaving_fifo_deletes_each_archive_through_its_release_resource() -> Non
     result = plan(at(**FIFO), at())
     text = render(result, "fifo -> standard")
     assert result.refused == []
-    assert "each message archive (up to 365 days of events) is deleted by its TopicArchive resource" in text
+    assert "each message archive (up to 90 days of events) is deleted by its TopicArchive resource" in text
     gone = {change.logical for change in result.diff.gone}
     archives = {logical for logical, r in result.diff.before.resources.items() if r.kind == "Custom::TopicArchive"}
     assert archives and archives <= gone  # each removed, so CloudFormation clears the archive before the topic
@@ -93,11 +93,13 @@ def test_removing_a_noun_in_fifo_touches_only_its_topic() -> None:
     result = plan(at(**FIFO), at(**FIFO, TopicNouns=NOUNS.removesuffix(",APP_INSTALLATION")))
     gone = sorted(change.logical for change in result.diff.gone)
     assert gone == [
+        "OperatorPublishAPPINSTALLATION",
         "PublishToAPPINSTALLATION",
         "TopicAPPINSTALLATION",
         "TopicArchiveAPPINSTALLATION",
         "TopicArchiveGrantAPPINSTALLATION",
         "TopicArnParameterAPPINSTALLATION",
+        "TopicPolicyAPPINSTALLATION",
     ]
     assert result.diff.exports_removed == ["community-webhooks-APP-INSTALLATION-TopicArn"]
 
@@ -226,3 +228,18 @@ def test_the_plan_in_the_deploy_page_is_what_the_command_prints(capsys: pytest.C
     assert words[:4] == ["--config-env", "prod", "--deployed", "DeliveryMode=fifo"]
     assert main(config_env="prod", deployed=[words[3]], changes=words[4:]) == 0
     assert capsys.readouterr().out.rstrip("\n") == printed
+
+
+def test_a_shorter_retention_is_flagged_as_deleting_the_older_history() -> None:
+    """ArchiveRetentionDays' default went from 365 to 90 days: a stack deployed with the old default
+    and no value of its own loses what is older at its next deploy, and the plan says so."""
+    before = load_yaml()
+    before["Parameters"]["ArchiveRetentionDays"]["Default"] = 365
+    result = plan(at(), at(), before_document=before)
+    assert (
+        "ArchiveBucket: objects of rule ExpireArchivedEvents older than 90 days are deleted (kept 365 days until now)"
+        in result.destroys
+    )
+    fifo = plan(at(**FIFO), at(**FIFO), before_document=before)
+    assert "TopicPOST: archived messages older than 90 days are deleted (kept 365 days until now)" in fifo.destroys
+    assert plan(at(), at(ArchiveRetentionDays="365"), before_document=before).destroys == []
