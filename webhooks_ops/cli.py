@@ -1,5 +1,5 @@
-"""`webhooks-ops <command>`: the redrive of the failure queue, the replay of the archive, and the payload
-drift report over a range of days."""
+"""`webhooks-ops <command>`: the redrive of the failure queue, the replay of the archive, the payload
+drift report over a range of days, and a member's erasure (forget)."""
 
 from __future__ import annotations
 
@@ -33,10 +33,21 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "replay", help="replay archived events (webhooks-ops replay --help)", add_help=False, prefix_chars="\0"
     )
+    commands.add_parser(
+        "forget",
+        help="remove every event about one member from the archive, the payload bucket and the failure queue "
+        "(webhooks-ops forget --help)",
+        add_help=False,
+        prefix_chars="\0",
+    )
     if arguments[:1] == ["replay"]:  # the replay parses its own options
         from archive_replay.cli import main as replay
 
         return replay(arguments[1:])
+    if arguments[:1] == ["forget"]:  # and so does forget
+        from webhooks_ops.forget import main as forget
+
+        return forget(arguments[1:])
     args = parser.parse_args(arguments)
     if args.command == "shapes":
         import boto3
