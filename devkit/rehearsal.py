@@ -26,6 +26,7 @@ from typing import Any
 
 from devkit.deployed import Deployment, overrides, translated_document
 from devkit.rehearsal_parameters import combinations, loop_ids, parameters, stack_name_refused
+from devkit.rehearsal_security import RULES as SECURITY_RULES
 from devkit.template import NO_VALUE, TEMPLATE, Template, load_yaml, parameter_values
 
 LONGEST_STACK_NAME = "w" * 128  # a stack name is at most 128 characters (CloudFormation quotas)
@@ -491,6 +492,7 @@ RULES: tuple[Callable[[WorstCase, Found], None], ...] = (
     references_resolve,
     no_credentials_exposed,
     topic_archive_retention,
+    *SECURITY_RULES,  # who may publish, take and read: devkit/rehearsal_security.py
 )
 
 

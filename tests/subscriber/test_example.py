@@ -27,6 +27,7 @@ from moto.core.base_backend import BackendDict
 from samtranslator.translator.transform import transform
 
 from devkit.events import LambdaContext
+from devkit.policies import Request, decide
 from devkit.template import Template
 from tests.conftest import Receiver, raw, sample, start_stack
 from tests.subscriber.helpers import REGION, receive_all, sqs_event
@@ -133,15 +134,55 @@ def test_the_subscription_takes_the_receivers_post_topic_from_a_parameter(cfn: d
 
 def test_the_role_may_read_large_events_and_claims_and_nothing_else(cfn: dict[str, Any]) -> None:
     role = cfn["Resources"]["PostsFunctionRole"]["Properties"]
-    [inline] = [
-        p["PolicyDocument"]["Statement"] for p in role["Policies"] if p["PolicyName"] == "PostsFunctionRolePolicy0"
-    ]
+    [inline] = [p["PolicyDocument"]["Statement"] for p in role["Policies"]]
     by_sid = {s["Sid"]: s for s in inline}
     assert by_sid["ReadLargeEvents"]["Action"] == "s3:GetObject"
     assert by_sid["ReadLargeEvents"]["Resource"] == {
         "Fn::Sub": "arn:${AWS::Partition}:s3:::${PayloadBucketName}/payloads/*"
     }
     assert by_sid["ClaimEventIds"]["Resource"] == {"Fn::GetAtt": ["ProcessedEventsTable", "Arn"]}
+
+
+SQS_MANAGED_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"
+
+
+def test_the_role_reaches_its_own_queue_only(cfn: dict[str, Any]) -> None:
+    """SAM gives a role it generates for an SQS event source AWSLambdaSQSQueueExecutionRole (receive and
+    delete on every queue of the account); the function's own role takes from PostsQueue and no other
+    queue, as IAM would answer (devkit.policies)."""
+    assert cfn["Resources"]["PostsFunction"]["Properties"]["Role"] == {"Fn::GetAtt": ["PostsFunctionRole", "Arn"]}
+    assert SQS_MANAGED_POLICY not in json.dumps(cfn)
+    queue = "arn:aws:sqs:us-east-1:123456789012:post-subscriber-{}"
+    template = Template(
+        document=cfn,
+        parameters={"PayloadBucketName": "receiver-payloads"},
+        physical={
+            "PostsQueue": {"Arn": queue.format("PostsQueue")},
+            "ProcessedEventsTable": {"Arn": "arn:aws:dynamodb:us-east-1:123456789012:table/processed"},
+        },
+    )
+    role = template.resolve(cfn["Resources"]["PostsFunctionRole"]["Properties"])
+    assert role["ManagedPolicyArns"] == [
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",  # its logs
+        "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",  # Tracing: Active
+    ]
+    policies = [policy["PolicyDocument"] for policy in role["Policies"]]
+    on_sqs = [
+        statement["Resource"]
+        for policy in policies
+        for statement in policy["Statement"]
+        if any(action.startswith("sqs:") for action in _listed(statement["Action"]))
+    ]
+    assert on_sqs == [queue.format("PostsQueue")]  # no sqs action on "*" or any pattern
+    caller = "arn:aws:iam::123456789012:role/post-subscriber-PostsFunctionRole"
+    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage"):
+        assert decide(policies, None, Request(caller, action, queue.format("PostsQueue"))) == "allow"
+        for other in (queue.format("PostsDeadLetterQueue"), "arn:aws:sqs:us-east-1:123456789012:orders"):
+            assert decide(policies, None, Request(caller, action, other)) == "implicit deny"
+
+
+def _listed(value: Any) -> list[str]:
+    return value if isinstance(value, list) else [value]
 
 
 def test_its_parameters_name_parameters_the_receiver_creates_and_it_imports_nothing() -> None:

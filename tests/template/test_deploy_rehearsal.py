@@ -183,7 +183,7 @@ def test_rehearse_your_own_deployment_with_cfn_lint(
 
     fine = ["rehearse", "--stack-name", "my-community", "--region", "eu-west-1", "--parameter-overrides"]
     assert main([*fine, "DeliveryMode=fifo", "TopicNouns=POST,SPACE"]) == 0
-    assert "1 parameter set(s), their values, 7 rules and cfn-lint, 0 findings" in capsys.readouterr().out
+    assert "1 parameter set(s), their values, 11 rules and cfn-lint, 0 findings" in capsys.readouterr().out
     too_many = ",".join(f"NOUN{index}" for index in range(MAX_TOPIC_NOUNS + 10))
     monkeypatch.setattr(rehearsal, "lint_findings", lambda *_: [])  # the rehearsal's own rule finds this one
     assert (

@@ -52,7 +52,7 @@ def test_a_noun_given_twice_on_the_command_line(capsys: pytest.CaptureFixture[st
     assert code == 1
     assert out == [
         "your deployment: Parameters.TopicNouns: POST is given twice; each noun is one topic",
-        "deploy rehearsal: 1 parameter set(s), their values, 7 rules and cfn-lint, 1 findings",
+        "deploy rehearsal: 1 parameter set(s), their values, 11 rules and cfn-lint, 1 findings",
     ]
 
 
