@@ -597,6 +597,8 @@ def test_removing_a_noun_from_a_fifo_stack_deletes_its_topic_and_keeps_the_other
         "TopicArchiveGrantREACTION",
         "PublishToREACTION",
         "TopicArnParameterREACTION",
+        "OperatorPublishREACTION",
+        "TopicPolicyREACTION",
     }
     assert set(fifo.deleted) <= {logical for logical in fifo.template.resources if logical.endswith("REACTION")}
     kept = {fifo.topic("TopicPOST"), fifo.topic("CatchAllTopic")}
